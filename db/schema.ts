@@ -1,0 +1,302 @@
+
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+// One operational model for every shop. Every table carries shop_id: tenancy is explicit in each
+// query. Activity data refers to customers only by their pseudonymous key (customers.id); e-mail and
+// phone live in `contacts`, encrypted, and nowhere else.
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+
+export const shops = pgTable('shops', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  currency: text('currency').notNull(),
+  timezone: text('timezone').notNull().default('UTC'),
+  /** Quiet hours in the customer's local time, minutes after midnight; may wrap past midnight. */
+  quietStartMinute: integer('quiet_start_minute').notNull().default(21 * 60),
+  quietEndMinute: integer('quiet_end_minute').notNull().default(8 * 60),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+});
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the secret; the secret itself is shown once and never stored. */
+    keyHash: text('key_hash').notNull(),
+    scopes: text('scopes').array().notNull(),
+    label: text('label'),
+    createdAt: createdAt(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash_idx').on(t.keyHash)],
+);
+
+export const customers = pgTable(
+  'customers',
+  {
+    id: text('id').primaryKey(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    timezone: text('timezone'),
+    locale: text('locale'),
+    stage: text('stage').notNull().default('new'),
+    stageChangedAt: ts('stage_changed_at'),
+    anonymous: boolean('anonymous').notNull().default(false),
+    /** Set when an anonymous visitor was merged into an identified customer. */
+    mergedInto: text('merged_into'),
+    firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('customers_shop_idx').on(t.shopId)],
+);
+
+/** How each source names a customer (Shopify customer id, Segment userId / anonymousId, ...). */
+export const customerIdentities = pgTable(
+  'customer_identities',
+  {
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    sourceId: text('source_id').notNull(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.source, t.sourceId] }), index('identities_customer_idx').on(t.customerId)],
+);
+
+export const contacts = pgTable('contacts', {
+  customerId: text('customer_id')
+    .primaryKey()
+    .references(() => customers.id, { onDelete: 'cascade' }),
+  shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+  /** AES-256-GCM ciphertext (see lib/pii.ts); the *_hash columns are keyed HMACs for look-ups. */
+  emailEnc: text('email_enc'),
+  emailHash: text('email_hash'),
+  phoneEnc: text('phone_enc'),
+  phoneHash: text('phone_hash'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+export const consents = pgTable(
+  'consents',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    channel: text('channel').notNull(),
+    granted: boolean('granted').notNull(),
+    source: text('source').notNull(),
+    recordedAt: ts('recorded_at').notNull().defaultNow(),
+  },
+  (t) => [index('consents_customer_idx').on(t.customerId, t.channel, t.recordedAt)],
+);
+
+export const products = pgTable(
+  'products',
+  {
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    title: text('title').notNull(),
+    category: text('category'),
+    priceMinor: integer('price_minor').notNull(),
+    currency: text('currency').notNull(),
+    stock: integer('stock'),
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    url: text('url'),
+    imageUrl: text('image_url'),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.id] })],
+);
+
+export interface CartItem {
+  productId: string;
+  quantity: number;
+  priceMinor: number;
+}
+
+export const carts = pgTable(
+  'carts',
+  {
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    status: text('status').$type<'open' | 'ordered' | 'emptied'>().notNull().default('open'),
+    items: jsonb('items').$type<CartItem[]>().notNull().default([]),
+    valueMinor: integer('value_minor').notNull().default(0),
+    currency: text('currency').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.id] }), index('carts_customer_idx').on(t.customerId)],
+);
+
+export type OrderStatus = 'placed' | 'paid' | 'fulfilled' | 'cancelled' | 'partially_refunded' | 'refunded';
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    sourceId: text('source_id').notNull(),
+    customerId: text('customer_id').notNull().references(() => customers.id, { onDelete: 'cascade' }),
+    status: text('status').$type<OrderStatus>().notNull(),
+    currency: text('currency').notNull(),
+    totalMinor: integer('total_minor').notNull(),
+    discountMinor: integer('discount_minor').notNull().default(0),
+    refundedMinor: integer('refunded_minor').notNull().default(0),
+    placedAt: ts('placed_at').notNull(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    /** Last-touch attribution: the dispatch credited with this order, if any. */
+    attributedDispatchId: text('attributed_dispatch_id'),
+  },
+  (t) => [
+    uniqueIndex('orders_source_idx').on(t.shopId, t.source, t.sourceId),
+    index('orders_customer_idx').on(t.customerId, t.placedAt),
+  ],
+);
+
+export const orderLines = pgTable(
+  'order_lines',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    lineNo: integer('line_no').notNull(),
+    productId: text('product_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    priceMinor: integer('price_minor').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.lineNo] })],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id').notNull(),
+    type: text('type').notNull(),
+    productId: text('product_id'),
+    source: text('source').notNull(),
+    sourceEventId: text('source_event_id').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    /** Page dwell, when the source sends it (Product Viewed, or a later dwell update). */
+    dwellMs: integer('dwell_ms'),
+    props: jsonb('props').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    uniqueIndex('events_source_idx').on(t.shopId, t.source, t.sourceEventId),
+    index('events_customer_idx').on(t.customerId, t.occurredAt),
+  ],
+);
+
+export type JourneyStatus = 'running' | 'converted' | 'completed' | 'cancelled' | 'failed';
+
+export const journeys = pgTable(
+  'journeys',
+  {
+    workflowId: text('workflow_id').primaryKey(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id').notNull(),
+    journey: text('journey').notNull(),
+    triggerKey: text('trigger_key').notNull(),
+    status: text('status').$type<JourneyStatus>().notNull().default('running'),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    endedAt: ts('ended_at'),
+    outcome: text('outcome'),
+  },
+  (t) => [index('journeys_customer_idx').on(t.shopId, t.customerId, t.status)],
+);
+
+export const decisions = pgTable(
+  'decisions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    step: integer('step').notNull(),
+    /** Everything chosen and the probability of each random choice, for offline policy evaluation. */
+    decision: jsonb('decision').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('decisions_step_idx').on(t.workflowId, t.step)],
+);
+
+export type DispatchStatus = 'reserved' | 'sent' | 'delivered' | 'failed';
+
+export const dispatches = pgTable(
+  'dispatches',
+  {
+    id: text('id').primaryKey(),
+    /** Derived from (workflow, step, channel): the same step can never send twice. */
+    idempotencyKey: text('idempotency_key').notNull(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    step: integer('step').notNull(),
+    channel: text('channel').notNull(),
+    contentType: text('content_type').notNull(),
+    status: text('status').$type<DispatchStatus>().notNull(),
+    provider: text('provider').notNull(),
+    providerMessageId: text('provider_message_id'),
+    discountTier: integer('discount_tier').notNull().default(0),
+    variant: text('variant'),
+    error: text('error'),
+    createdAt: createdAt(),
+    sentAt: ts('sent_at'),
+  },
+  (t) => [uniqueIndex('dispatches_key_idx').on(t.idempotencyKey), index('dispatches_customer_idx').on(t.customerId, t.sentAt)],
+);
+
+export const outcomes = pgTable(
+  'outcomes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    step: integer('step').notNull(),
+    dispatchId: text('dispatch_id'),
+    /** converted · no_conversion · skipped · opened · clicked · delivered · unsubscribed · ... */
+    kind: text('kind').notNull(),
+    reason: text('reason'),
+    orderId: text('order_id'),
+    valueMinor: integer('value_minor'),
+    occurredAt: ts('occurred_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('outcomes_once_idx').on(t.workflowId, t.step, t.kind), index('outcomes_shop_idx').on(t.shopId, t.occurredAt)],
+);
+
+/** Every payload we refused, with why, so an operator can fix and replay it. */
+export const rejectedPayloads = pgTable(
+  'rejected_payloads',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    shopId: text('shop_id'),
+    source: text('source').notNull(),
+    endpoint: text('endpoint').notNull(),
+    status: integer('status').notNull(),
+    reason: jsonb('reason').$type<unknown>().notNull(),
+    body: text('body').notNull(),
+    headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    replayedAt: ts('replayed_at'),
+  },
+  (t) => [index('rejected_received_idx').on(t.receivedAt)],
+);
+
