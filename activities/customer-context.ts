@@ -1,0 +1,58 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { consents, contacts, customers, shops } from '../db/schema.ts';
+import type { Channel } from '../workflows/types.ts';
+
+export interface CustomerContext {
+  timezone: string;
+  locale: string | null;
+  stage: string;
+  currency: string;
+  quietStartMinute: number;
+  quietEndMinute: number;
+  /** Latest consent per channel; a channel never asked about is absent. */
+  consent: Partial<Record<Channel, boolean>>;
+  /** Channels we hold an address for. */
+  reachable: Channel[];
+}
+
+export class UnknownCustomerError extends Error {
+  constructor(shopId: string, customerId: string) {
+    super(`customer ${customerId} does not exist in shop ${shopId}`);
+    this.name = 'UnknownCustomerError';
+  }
+}
+
+/** Everything decide and recheck need to know about a customer, without reading their PII. */
+export async function loadCustomerContext(db: Db, shopId: string, customerId: string): Promise<CustomerContext> {
+  const [row] = await db
+    .select({ customer: customers, shop: shops })
+    .from(customers)
+    .innerJoin(shops, eq(shops.id, customers.shopId))
+    .where(and(eq(customers.shopId, shopId), eq(customers.id, customerId)));
+  if (!row) throw new UnknownCustomerError(shopId, customerId);
+  const consentRows = await db
+    .select({ channel: consents.channel, granted: consents.granted })
+    .from(consents)
+    .where(and(eq(consents.shopId, shopId), eq(consents.customerId, customerId)))
+    .orderBy(desc(consents.recordedAt), desc(consents.id));
+  const consent: Partial<Record<Channel, boolean>> = {};
+  for (const c of consentRows) consent[c.channel as Channel] ??= c.granted;
+  const [contact] = await db
+    .select({ email: contacts.emailEnc, phone: contacts.phoneEnc })
+    .from(contacts)
+    .where(and(eq(contacts.shopId, shopId), eq(contacts.customerId, customerId)));
+  const reachable: Channel[] = [];
+  if (contact?.email) reachable.push('email');
+  if (contact?.phone) reachable.push('sms', 'whatsapp');
+  return {
+    timezone: row.customer.timezone ?? row.shop.timezone,
+    locale: row.customer.locale,
+    stage: row.customer.stage,
+    currency: row.shop.currency,
+    quietStartMinute: row.shop.quietStartMinute,
+    quietEndMinute: row.shop.quietEndMinute,
+    consent,
+    reachable,
+  };
+}

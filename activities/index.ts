@@ -1,0 +1,20 @@
+import type { ChannelSender } from '../channels/types.ts';
+import type { Channel } from '../workflows/types.ts';
+import { createDecide } from './decide.ts';
+import type { ActivityDeps } from './deps.ts';
+import { createDispatch } from './dispatch.ts';
+import { createRecordOutcome } from './outcome.ts';
+import { createRecheck } from './recheck.ts';
+
+/** Every activity the journeys call, built over explicit dependencies. */
+export function createActivities(deps: ActivityDeps, senders: Partial<Record<Channel, ChannelSender>> = {}) {
+  return {
+    decide: createDecide(deps),
+    recheck: createRecheck(deps),
+    dispatch: createDispatch(deps, senders),
+    recordOutcome: createRecordOutcome(deps),
+  };
+}
+
+export type JourneyActivities = ReturnType<typeof createActivities>;
+export type { ActivityDeps };

@@ -1,0 +1,42 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { ApiContext } from './context.ts';
+import { keepRejected } from './rejections.ts';
+import { eventsRoutes } from './routes/events.ts';
+import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+
+export const BODY_LIMIT_BYTES = 1_048_576;
+
+/** Builds the HTTP API. No input may crash it or produce a 500 without a logged, kept reason. */
+export function buildApi(ctx: ApiContext): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
+
+  // Keep the raw body: webhook signatures are computed over it, and a rejected payload is stored as sent.
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    try {
+      done(null, (body as string).length === 0 ? {} : JSON.parse(body as string));
+    } catch (error) {
+      done(Object.assign(new Error(`body is not valid JSON: ${(error as Error).message}`), { statusCode: 400, code: 'invalid_json' }), undefined);
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.httpDuration.observe({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) ctx.logger.error({ err: error, route: request.routeOptions.url }, 'request failed');
+    const message = status === 500 ? 'internal error; the request was not processed, retry later' : error.message;
+    if (request.method === 'POST') await keepRejected(ctx, request, 'http', status, { code: error.code ?? 'error', message });
+    return reply.code(status).send({ error: error.code ?? (status === 500 ? 'internal' : 'bad_request'), message });
+  });
+
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` }));
+
+  app.register(healthRoutes(ctx));
+  app.register(metricsRoutes(ctx));
+  app.register(eventsRoutes(ctx));
+  return app;
+}

@@ -1,0 +1,36 @@
+import type { FastifyRequest } from 'fastify';
+import { rejectedPayloads } from '../db/schema.ts';
+import type { ApiContext } from './context.ts';
+
+const KEPT_HEADERS = ['content-type', 'user-agent', 'x-shopify-topic', 'x-shopify-shop-domain', 'x-wc-webhook-topic', 'x-wc-webhook-source'];
+const MAX_KEPT_BODY = 1_000_000;
+
+/** Keeps a refused payload with its reason, so nothing is lost and an operator can replay it. */
+export async function keepRejected(
+  ctx: ApiContext,
+  request: FastifyRequest,
+  source: string,
+  status: number,
+  reason: unknown,
+): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = request.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  try {
+    await ctx.database.db.insert(rejectedPayloads).values({
+      shopId: request.principal?.shopId ?? null,
+      source,
+      endpoint: request.url,
+      status,
+      reason: reason as never,
+      body: (request.rawBody ?? '').slice(0, MAX_KEPT_BODY),
+      headers,
+    });
+    ctx.metrics.eventsRejected.inc({ source, status: String(status) });
+  } catch (error) {
+    ctx.logger.error({ err: error, source, status }, 'could not keep a rejected payload');
+  }
+}
+

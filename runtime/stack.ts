@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../api/app.ts';
+import { createDatabase, type Database } from '../db/client.ts';
+import type { Config } from '../lib/config.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
+import { createMetrics, type Metrics } from '../lib/metrics.ts';
+import { PiiCipher } from '../lib/pii.ts';
+import { piiKey } from '../lib/pii-key.ts';
+import { sdkLogger } from '../workers/sdk-logger.ts';
+import { createJourneyWorker } from '../workers/worker.ts';
+import { startDevServer, type DevServer } from './dev-server.ts';
+
+export interface Stack {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  database: Database;
+  cipher: PiiCipher;
+  temporal: Client;
+  devServer: DevServer | null;
+  worker: Worker | null;
+  api: FastifyInstance | null;
+  apiUrl: string | null;
+  temporalUiUrl: string | null;
+  stop(): Promise<void>;
+}
+
+export interface StackParts {
+  worker: boolean;
+  api: boolean;
+}
+
+/**
+ * Starts what this process runs. Embedded mode (no DATABASE_URL, no TEMPORAL_ADDRESS) starts the
+ * Temporal dev server and PGlite itself; otherwise it connects to the configured ones and requires both.
+ */
+export async function startStack(config: Config, parts: StackParts): Promise<Stack> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const metrics = createMetrics();
+  if (!config.embedded && (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS)) {
+    throw new Error('Set both DATABASE_URL and TEMPORAL_ADDRESS to run against external services, or neither to run embedded.');
+  }
+  const cipher = new PiiCipher(piiKey(config));
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) {
+      await s().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+    }
+    stoppers.length = 0;
+  };
+  try {
+    const devServer = config.embedded
+      ? await startDevServer({ dataDir: config.DATA_DIR, port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT, namespace: config.TEMPORAL_NAMESPACE, logger })
+      : null;
+    if (devServer) stoppers.push(() => devServer.stop());
+    const address = devServer?.address ?? config.TEMPORAL_ADDRESS!;
+
+    const database = createDatabase(config.embedded ? { dataDir: join(config.DATA_DIR, 'pglite') } : { url: config.DATABASE_URL });
+    stoppers.push(() => database.close());
+    await migrateWithRetry(database);
+
+    const metricsBind = `127.0.0.1:${config.WORKER_METRICS_PORT}`;
+    installRuntimeOnce(logger, parts.worker ? metricsBind : null);
+    const connection = await Connection.connect({ address });
+    stoppers.push(() => connection.close());
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+    let worker: Worker | null = null;
+    if (parts.worker) {
+      const native = await NativeConnection.connect({ address });
+      stoppers.push(() => native.close());
+      worker = await createJourneyWorker({
+        connection: native,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        deps: { database, logger, metrics, cipher, outboxDir: config.outboxDir, timeScale: config.JOURNEY_TIME_SCALE },
+      });
+      const running = worker.run();
+      const w = worker;
+      stoppers.push(async () => {
+        if (w.getState() === 'RUNNING') w.shutdown();
+        await running;
+      });
+    }
+
+    let api: FastifyInstance | null = null;
+    let apiUrl: string | null = null;
+    if (parts.api) {
+      api = buildApi({
+        config, database, temporal, cipher, logger, metrics,
+        ...(parts.worker ? { temporalMetricsUrl: `http://${metricsBind}/metrics` } : {}),
+      });
+      await api.listen({ host: config.API_HOST, port: config.API_PORT });
+      apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
+      const a = api;
+      stoppers.push(() => a.close());
+    }
+    logger.info({ embedded: config.embedded, worker: parts.worker, api: apiUrl }, 'nextbest started');
+    return {
+      config, logger, metrics, database, cipher, temporal, devServer, worker, api, apiUrl,
+      temporalUiUrl: devServer?.uiUrl ?? null,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+let runtimeInstalled = false;
+/** The SDK's logs go through our JSON logger; its worker metrics to a Prometheus exporter. */
+function installRuntimeOnce(logger: Logger, metricsBind: string | null): void {
+  if (runtimeInstalled) return;
+  Runtime.install({
+    logger: sdkLogger(logger),
+    ...(metricsBind ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBind } } } } : {}),
+  });
+  runtimeInstalled = true;
+}
+
+/** Two processes (API and worker) may migrate at once; the loser retries and finds nothing to do. */
+async function migrateWithRetry(database: Database): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await database.migrate();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+}
+
+/** Stops the stack on SIGINT / SIGTERM and exits. */
+export function stopOnSignals(stack: Stack): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      stack.logger.info({ signal }, 'shutting down');
+      void stack.stop().then(() => process.exit(0));
+    });
+  }
+}

@@ -1,0 +1,185 @@
+import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { decide, dispatch, recheck, recordOutcome } from './activities.ts';
+import { NbChannel, NbState, NbVariant } from './search-attributes.ts';
+import { cancelSignal, cartUpdatedSignal, journeyStatusQuery, orderPlacedSignal, unsubscribedSignal } from './signals.ts';
+import type {
+  CartUpdatedSignal,
+  Decision,
+  JourneyRef,
+  JourneyResult,
+  JourneyState,
+  OrderPlacedSignal,
+  SkipReason,
+} from './types.ts';
+
+export type TouchResult = { sent: true; dispatchId: string; decision: Decision } | { sent: false; reason: SkipReason };
+
+export interface TouchRequest {
+  step: number;
+  contentType: string;
+  productIds: string[];
+  /** Latest instant the send may be scheduled, as milliseconds from now. */
+  windowMs: number;
+}
+
+/** How many times a send is pushed past quiet hours or a frequency cap before the step is skipped. */
+const MAX_DEFERRALS = 3;
+
+/**
+ * The shared kernel of every journey: signal handling and the
+ * decide → sleep → re-check → dispatch → await conversion → record steps.
+ * Workflows only sleep and wait here; every calendar and time-zone calculation happens in activities.
+ */
+export class JourneyKernel {
+  state: JourneyState = 'waiting';
+  step = 0;
+  nextStepAt: string | null = null;
+  order: OrderPlacedSignal | null = null;
+  cart: CartUpdatedSignal | null = null;
+  cartChanges = 0;
+  unsubscribed = false;
+  cancelled: string | null = null;
+  readonly skipReasons: { step: number; reason: string }[] = [];
+  readonly sent: { step: number; dispatchId: string; channel: string }[] = [];
+
+  constructor(readonly ref: JourneyRef) {
+    setHandler(orderPlacedSignal, (order) => {
+      this.order ??= order;
+    });
+    setHandler(cartUpdatedSignal, (cart) => {
+      this.cart = cart;
+      this.cartChanges += 1;
+    });
+    setHandler(unsubscribedSignal, () => {
+      this.unsubscribed = true;
+    });
+    setHandler(cancelSignal, ({ reason }) => {
+      this.cancelled = reason;
+    });
+    setHandler(journeyStatusQuery, () => ({
+      journey: ref.journey,
+      state: this.state,
+      step: this.step,
+      nextStepAt: this.nextStepAt,
+      skipReasons: [...this.skipReasons],
+      sent: [...this.sent],
+      convertedOrderId: this.order?.orderId ?? null,
+    }));
+  }
+
+  /** Something happened that ends the journey before its next send. */
+  stopReason(): SkipReason | null {
+    if (this.order) return 'converted';
+    if (this.cancelled !== null) return 'cancelled';
+    if (this.unsubscribed) return 'unsubscribed';
+    if (this.cart?.emptied) return 'cart_emptied';
+    return null;
+  }
+
+  setState(state: JourneyState, nextStepAt: string | null = null): void {
+    this.state = state;
+    this.nextStepAt = nextStepAt;
+    upsertSearchAttributes([{ key: NbState, value: state }]);
+  }
+
+  /** Waits until `ms` have passed with no cart change; each change starts the wait again. */
+  async waitQuietPeriod(ms: number): Promise<void> {
+    for (;;) {
+      const seen = this.cartChanges;
+      this.setState('waiting', new Date(Date.now() + ms).toISOString());
+      const interrupted = await condition(() => this.cartChanges !== seen || this.stopReason() !== null, ms);
+      if (!interrupted || this.stopReason() !== null) return;
+    }
+  }
+
+  /** Sleeps until `at`, waking early only if the journey must stop. Returns false when it must stop. */
+  async sleepUntil(at: string): Promise<boolean> {
+    const ms = Date.parse(at) - Date.now();
+    if (ms > 0) await condition(() => this.stopReason() !== null, ms);
+    return this.stopReason() === null;
+  }
+
+  async touch(request: TouchRequest): Promise<TouchResult> {
+    this.step = request.step;
+    const stop = this.stopReason();
+    if (stop) return this.skip(stop);
+    this.setState('deciding');
+    const now = Date.now();
+    const decision = await decide({
+      ...this.ref,
+      step: request.step,
+      contentType: request.contentType,
+      productIds: request.productIds,
+      earliest: new Date(now).toISOString(),
+      latest: new Date(now + request.windowMs).toISOString(),
+    });
+    if (decision.action === 'none' || decision.channel === null) return this.skip(decision.reason === 'no_send_time' ? 'no_send_time' : 'no_action');
+    upsertSearchAttributes([
+      { key: NbChannel, value: decision.channel },
+      { key: NbVariant, value: decision.variant ?? 'none' },
+    ]);
+
+    let sendAt = decision.sendAt;
+    for (let deferrals = 0; ; deferrals++) {
+      this.setState('sleeping', sendAt);
+      if (!(await this.sleepUntil(sendAt))) return this.skip(this.stopReason() ?? 'cancelled');
+      const check = await recheck({
+        ...this.ref,
+        step: request.step,
+        channel: decision.channel,
+        productIds: decision.productIds,
+        since: new Date(now).toISOString(),
+      });
+      if (check.ok) break;
+      if (!check.retryAt || deferrals >= MAX_DEFERRALS) return this.skip(check.reason);
+      sendAt = check.retryAt;
+    }
+
+    this.setState('sending');
+    const result = await dispatch({ ...this.ref, step: request.step, decision: { ...decision, sendAt } });
+    if (result.status !== 'sent') return this.skip('unreachable');
+    this.sent.push({ step: request.step, dispatchId: result.dispatchId, channel: decision.channel });
+    return { sent: true, dispatchId: result.dispatchId, decision };
+  }
+
+  /** Waits for the order that converts this journey, up to the attribution window. */
+  async awaitConversion(windowMs: number): Promise<boolean> {
+    this.setState('awaiting-conversion', new Date(Date.now() + windowMs).toISOString());
+    await condition(() => this.order !== null || this.cancelled !== null || this.unsubscribed, windowMs);
+    return this.order !== null;
+  }
+
+  private async skip(reason: SkipReason): Promise<TouchResult> {
+    this.skipReasons.push({ step: this.step, reason });
+    await recordOutcome({ ...this.ref, step: this.step, kind: 'skipped', reason });
+    return { sent: false, reason };
+  }
+
+  /** Records how the journey ended and returns it. The last sent message gets the credit for an order. */
+  async finish(): Promise<JourneyResult> {
+    const last = this.sent.at(-1) ?? null;
+    const outcome: JourneyResult['outcome'] = this.order
+      ? 'converted'
+      : this.cancelled !== null
+        ? 'cancelled'
+        : this.unsubscribed
+          ? 'unsubscribed'
+          : this.sent.length > 0
+            ? 'no_conversion'
+            : 'skipped';
+    const reason = outcome === 'converted' && !last ? 'converted_before_send' : (this.cancelled ?? this.skipReasons.at(-1)?.reason ?? null);
+    if (outcome !== 'skipped') {
+      await recordOutcome({
+        ...this.ref,
+        step: this.step,
+        kind: outcome,
+        reason,
+        dispatchId: outcome === 'converted' ? (last?.dispatchId ?? null) : null,
+        orderId: this.order?.orderId ?? null,
+        valueMinor: this.order?.valueMinor ?? null,
+      });
+    }
+    this.setState('done');
+    return { outcome, reason, dispatchIds: this.sent.map((s) => s.dispatchId), orderId: this.order?.orderId ?? null };
+  }
+}
