@@ -19,7 +19,7 @@ export const FREQUENCY_CAP_MS: Partial<Record<Channel, number>> = {
 export function createRecheck(deps: ActivityDeps) {
   return async function recheck(request: RecheckRequest): Promise<RecheckResult> {
     const { db } = deps.database;
-    const now = deps.now?.() ?? new Date();
+    const now = new Date(request.at);
     const since = new Date(request.since);
 
     const [order] = await db

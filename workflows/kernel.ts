@@ -129,6 +129,7 @@ export class JourneyKernel {
         channel: decision.channel,
         productIds: decision.productIds,
         since: new Date(now).toISOString(),
+        at: new Date(Date.now()).toISOString(),
       });
       if (check.ok) break;
       if (!check.retryAt || deferrals >= MAX_DEFERRALS) return this.skip(check.reason);

@@ -50,7 +50,10 @@ export interface RecheckRequest extends JourneyRef {
   step: number;
   channel: Channel;
   productIds: string[];
+  /** Conversions after this instant count (the journey's decision time). */
   since: string;
+  /** The workflow's clock when it asked: quiet hours and caps are judged at this instant. */
+  at: string;
 }
 export type RecheckResult = { ok: true } | { ok: false; reason: SkipReason; retryAt?: string };
 
