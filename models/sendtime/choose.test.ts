@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { chooseSendTime, type SendTimeInput } from './choose.ts';
+import { HOURS_PER_WEEK, populationDistribution, sendTimeCurve } from './curve.ts';
+import { isQuiet, parseQuietHours } from './quiet.ts';
+
+/** A flat curve with one favoured hour of week. */
+function peaked(...peaks: [hour: number, weight: number][]): Float64Array {
+  const c = new Float64Array(HOURS_PER_WEEK).fill(1);
+  for (const [h, w] of peaks) c[h] = w;
+  return c;
+}
+const NO_QUIET = { start: '00:00', end: '00:00' };
+const choose = (over: Partial<SendTimeInput> & Pick<SendTimeInput, 'window'>) =>
+  chooseSendTime({ curve: peaked(), timeZone: 'Europe/Berlin', quietHours: { start: '21:00', end: '08:00' }, ...over });
+
+describe('chooseSendTime', () => {
+  it("picks the customer's best local hour inside the window", () => {
+    // Tuesday 18:00 local is hour 42; 2025-06-10 is a Tuesday, Berlin is UTC+2 in June.
+    const r = choose({ curve: peaked([42, 5]), window: { earliest: '2025-06-09T06:00:00Z', latest: '2025-06-12T00:00:00Z' } });
+    expect(r).toMatchObject({ ok: true, sendAt: '2025-06-10T16:00:00.000Z', localHourOfWeek: 42, preferredHourOfWeek: 42 });
+  });
+
+  it('moves a best hour in quiet hours (across midnight) to the first allowed instant', () => {
+    // Wednesday 23:00 (hour 71) is quiet; the window opens Wednesday 21:30 local.
+    const r = choose({ curve: peaked([71, 9]), window: { earliest: '2025-06-11T19:30:00Z', latest: '2025-06-12T10:00:00Z' } });
+    expect(r).toMatchObject({ ok: true, sendAt: '2025-06-12T06:00:00.000Z', preferredHourOfWeek: 71 });
+  });
+
+  it('starts at the end of quiet hours even when it is not on the hour', () => {
+    const r = choose({ quietHours: { start: '21:00', end: '08:30' }, window: { earliest: '2025-06-12T05:00:00Z', latest: '2025-06-12T10:00:00Z' } });
+    expect(r).toMatchObject({ ok: true, sendAt: '2025-06-12T06:30:00.000Z' });
+  });
+
+  it('says so, without throwing, when the whole window is quiet', () => {
+    const r = choose({ window: { earliest: '2025-06-11T20:00:00Z', latest: '2025-06-12T05:00:00Z' } });
+    expect(r).toMatchObject({ ok: false, reason: 'no_allowed_instant' });
+    expect(choose({ window: { earliest: '2025-06-12T05:00:00Z', latest: '2025-06-11T05:00:00Z' } })).toMatchObject({ ok: false, reason: 'invalid_window' });
+    expect(choose({ timeZone: 'Nowhere/Special', window: { earliest: '2025-06-12T05:00:00Z', latest: '2025-06-13T05:00:00Z' } })).toMatchObject({ ok: false, reason: 'invalid_time_zone' });
+  });
+
+  it('skips a local hour that does not exist (spring forward) and lands on the next real one', () => {
+    // New York, Sunday 2025-03-09: 02:00 local does not exist. Best hour Sun 02:00, next best Sun 03:00.
+    const r = chooseSendTime({
+      curve: peaked([6 * 24 + 2, 9], [6 * 24 + 3, 5]),
+      timeZone: 'America/New_York',
+      quietHours: NO_QUIET,
+      window: { earliest: '2025-03-09T05:00:00Z', latest: '2025-03-09T12:00:00Z' },
+    });
+    expect(r).toMatchObject({ ok: true, sendAt: '2025-03-09T07:00:00.000Z', localHourOfWeek: 6 * 24 + 3 });
+  });
+
+  it('takes the first of a repeated local hour (fall back), or the second when the first is outside the window', () => {
+    const base = { curve: peaked([6 * 24 + 1, 9]), timeZone: 'America/New_York', quietHours: NO_QUIET };
+    // 01:00 local happens at 05:00Z (EDT) and again at 06:00Z (EST) on 2025-11-02.
+    expect(chooseSendTime({ ...base, window: { earliest: '2025-11-02T03:00:00Z', latest: '2025-11-02T10:00:00Z' } })).toMatchObject({
+      sendAt: '2025-11-02T05:00:00.000Z',
+    });
+    expect(chooseSendTime({ ...base, window: { earliest: '2025-11-02T06:00:00Z', latest: '2025-11-02T10:00:00Z' } })).toMatchObject({
+      sendAt: '2025-11-02T06:00:00.000Z',
+    });
+  });
+
+  it('trades a better hour against delay when the journey is urgent', () => {
+    // Best hour is a day later; with a 6 h half-life waiting 24 h costs a factor 16, more than the 3× better hour.
+    const window = { earliest: '2025-06-10T08:00:00Z', latest: '2025-06-12T08:00:00Z' };
+    const curve = peaked([2 * 24 + 10, 3]);
+    expect(choose({ curve, window })).toMatchObject({ sendAt: '2025-06-11T08:00:00.000Z' });
+    expect(choose({ curve, window, urgencyHalfLifeHours: 6 })).toMatchObject({ sendAt: '2025-06-10T08:00:00.000Z' });
+  });
+});
+
+describe('sendAt property', () => {
+  const zones = ['America/New_York', 'Europe/Berlin', 'Australia/Sydney', 'Asia/Kathmandu', 'America/St_Johns', 'UTC'];
+  const localFormat = new Map(zones.map((z) => [z, new Intl.DateTimeFormat('en-GB', { timeZone: z, hourCycle: 'h23', hour: '2-digit', minute: '2-digit' })]));
+  const localMinute = (zone: string, atMs: number) => {
+    const [h, m] = localFormat.get(zone)!.format(new Date(atMs)).split(':').map(Number);
+    return h! * 60 + m!;
+  };
+
+  it('is inside the window and outside quiet hours; no instant only when every minute is quiet', () => {
+    const start2025 = Date.parse('2025-01-01T00:00:00Z');
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: 0, max: 364 * 24 * 60 }),
+        fc.integer({ min: 0, max: 48 * 60 }),
+        fc.integer({ min: 0, max: 95 }),
+        fc.integer({ min: 0, max: 95 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: HOURS_PER_WEEK, maxLength: HOURS_PER_WEEK }),
+        (zone, startMinute, lengthMinutes, quietStart, quietEnd, curve) => {
+          const earliest = start2025 + startMinute * 60_000;
+          const latest = earliest + lengthMinutes * 60_000;
+          const clock = (q: number) => `${String(Math.floor(q / 4)).padStart(2, '0')}:${String((q % 4) * 15).padStart(2, '0')}`;
+          const quietHours = { start: clock(quietStart), end: clock(quietEnd) };
+          const quiet = parseQuietHours(quietHours)!;
+          const r = chooseSendTime({
+            curve,
+            timeZone: zone,
+            quietHours,
+            window: { earliest: new Date(earliest).toISOString(), latest: new Date(latest).toISOString() },
+          });
+          if (r.ok) {
+            expect(r.sendAtMs).toBeGreaterThanOrEqual(earliest);
+            expect(r.sendAtMs).toBeLessThanOrEqual(latest);
+            expect(isQuiet(quiet, localMinute(zone, r.sendAtMs))).toBe(false);
+          } else {
+            expect(r.reason).toBe('no_allowed_instant');
+            for (let t = earliest; t <= latest; t += 60_000) expect(isQuiet(quiet, localMinute(zone, t))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('sendTimeCurve shrinkage', () => {
+  const now = Date.parse('2025-06-01T00:00:00Z');
+  const population = populationDistribution(Array.from({ length: HOURS_PER_WEEK }, (_, h) => (h === 100 ? 1000 : 10)));
+
+  it("gives a customer without history the population's curve", () => {
+    const { curve, evidence } = sendTimeCurve({ own: null, site: null, population, priorStrength: 8, siteWeight: 0.25, nowMs: now, halfLifeDays: 90 });
+    expect(evidence).toBe(0);
+    expect(Array.from(curve)).toEqual(Array.from(population));
+  });
+
+  it('moves toward the customer by their evidence against the prior strength', () => {
+    const own = { hours: { '50': 8 }, asOf: '2025-06-01T00:00:00Z' };
+    const site = { hours: { '60': 4 }, asOf: '2025-06-01T00:00:00Z' };
+    const { curve, evidence } = sendTimeCurve({ own, site, population, priorStrength: 8, siteWeight: 0.25, nowMs: now, halfLifeDays: 90 });
+    expect(evidence).toBe(9);
+    expect(curve[50]).toBeCloseTo((8 + 8 * population[50]!) / 17, 12);
+    expect(curve[60]).toBeCloseTo((1 + 8 * population[60]!) / 17, 12);
+    expect(curve.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+  });
+});
