@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalogView } from './catalog.ts';
-import { eventLogFrom } from './event-log.ts';
+import { eventLogFrom, type EventRow } from './event-log.ts';
 import { recommendFor } from './facade.ts';
 import { IdIndex } from './id-index.ts';
 import { createEngine } from './registry.ts';
@@ -20,7 +20,7 @@ describe('recommendFor', () => {
   );
   const [tent, stove, lamp, socks] = ['tent', 'stove', 'lamp', 'socks'].map((id) => products.indexOf(id)) as [number, number, number, number];
   // two shoppers viewed tent, stove and lamp together; socks sell on their own
-  const rows = [0, 1].flatMap((user) => [tent, stove, lamp].map((item) => ({ user, item, time: 0, kind: EventKind.view })));
+  const rows: EventRow[] = [0, 1].flatMap((user) => [tent, stove, lamp].map((item) => ({ user, item, time: 0, kind: EventKind.view })));
   rows.push(...[2, 3, 4].map((user) => ({ user, item: socks, time: 0, kind: EventKind.purchase })));
   const data = { events: eventLogFrom(rows), nUsers: 5, nItems: 4, now: 0, catalog };
   const engine = createEngine('itemknn-cosine');

@@ -13,7 +13,7 @@ import type { RecommenderEngine } from './types.ts';
  * see scripts/eval-recs.ts); they are starting points a shop's own retrain can re-tune.
  */
 export const engines = {
-  'session-knn': () => new SessionKnnEngine('session-knn', { lambdaPosition: 1, neighbors: 100 }),
+  'session-knn': () => new SessionKnnEngine('session-knn', { lambdaPosition: 1, neighbors: 200 }),
   'itemknn-cosine': () => new ItemKnnEngine('itemknn-cosine', { similarity: asymmetricCosine(0.5, 10) }),
   'itemknn-asymcosine': () => new ItemKnnEngine('itemknn-asymcosine', { similarity: asymmetricCosine(0.3, 10) }),
   'itemknn-rp3beta': () => new ItemKnnEngine('itemknn-rp3beta', { similarity: rp3beta(0.8, 0.3) }),
