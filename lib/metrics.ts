@@ -4,7 +4,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 // and are appended to the same /metrics page (see api/routes/metrics.ts).
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'nextbest_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'nextbest_' });
   return {
     registry,
     eventsIngested: new Counter({ name: 'nextbest_events_ingested_total', help: 'Events accepted, by source and type', labelNames: ['source', 'type'], registers: [registry] }),

@@ -43,7 +43,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.stderr?.on('data', keep);
   const address = `127.0.0.1:${options.port}`;
   await waitUntilServing(child, address, options.startTimeoutMs ?? 60_000, output);
-  options.logger.info({ address, ui: `http://127.0.0.1:${options.uiPort}`, dbFile }, 'temporal dev server started');
+  options.logger.info({ temporalAddress: address, ui: `http://127.0.0.1:${options.uiPort}`, dbFile }, 'temporal dev server started');
   return {
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,

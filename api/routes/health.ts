@@ -15,7 +15,8 @@ export function healthRoutes(ctx: ApiContext): FastifyPluginAsync {
         checks.database = (error as Error).message;
       }
       try {
-        await ctx.temporal.workflowService.getSystemInfo({});
+        // A readiness probe must answer quickly even when Temporal hangs.
+        await ctx.temporal.connection.withDeadline(Date.now() + 2000, () => ctx.temporal.workflowService.getSystemInfo({}));
         checks.temporal = 'ok';
       } catch (error) {
         checks.temporal = (error as Error).message;

@@ -1,0 +1,103 @@
+import { Client, Connection } from '@temporalio/client';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../db/client.ts';
+import { contacts, customers, rejectedPayloads, shops } from '../db/schema.ts';
+import { createApiKey } from '../lib/api-keys.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createMetrics } from '../lib/metrics.ts';
+import { PiiCipher } from '../lib/pii.ts';
+import { createTestDatabase } from '../test/db.ts';
+import { BODY_LIMIT_BYTES, buildApi } from './app.ts';
+
+describe('HTTP API', () => {
+  let database: Database;
+  let app: FastifyInstance;
+  let ingestKey: string;
+  let readKey: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await database.db.insert(shops).values({ id: 'shop-api', name: 'API shop', currency: 'EUR' });
+    ingestKey = await createApiKey(database.db, 'shop-api', ['ingest']);
+    readKey = await createApiKey(database.db, 'shop-api', ['read']);
+    // Nothing listens on this port: readiness must say Temporal is unreachable.
+    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
+    app = buildApi({
+      config: { TEMPORAL_TASK_QUEUE: 'q', JOURNEY_TIME_SCALE: 1, WORKER_METRICS_PORT: 9464 },
+      database, temporal, cipher: new PiiCipher('ab'.repeat(32)), logger: createLogger('silent'), metrics: createMetrics(),
+    });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  const event = (overrides: Record<string, unknown> = {}) => ({
+    type: 'customer_updated', eventId: 'ev-1', occurredAt: '2026-05-01T10:00:00Z',
+    customer: { userId: 'u-1', email: 'Grace@Example.com', timezone: 'Europe/Berlin' }, consents: [{ channel: 'email', granted: true }], ...overrides,
+  });
+  const post = (body: unknown, key = ingestKey, contentType = 'application/json') =>
+    app.inject({ method: 'POST', url: '/v1/events', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  it('answers liveness, and readiness with the failing dependency named', async () => {
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ status: 'not_ready', checks: { database: 'ok' } });
+    expect(ready.json().checks.temporal).not.toBe('ok');
+  });
+
+  it('serves Prometheus metrics with the app counters', async () => {
+    const metrics = await app.inject('/metrics');
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain('nextbest_events_ingested_total');
+    expect(metrics.body).toContain('nextbest_http_request_seconds');
+  });
+
+  it('refuses missing, unknown and under-scoped keys', async () => {
+    expect((await app.inject({ method: 'POST', url: '/v1/events', payload: event() })).statusCode).toBe(401);
+    expect((await post(event(), 'nb_not-a-key')).statusCode).toBe(401);
+    expect((await post(event(), readKey)).statusCode).toBe(403);
+  });
+
+  it('stores an event once: the customer pseudonymous, the e-mail encrypted apart', async () => {
+    const first = await post(event());
+    expect(first.statusCode).toBe(202);
+    const { customerId } = first.json() as { customerId: string };
+    expect(customerId).toMatch(/^cus_/);
+    expect((await post(event())).json()).toEqual({ status: 'duplicate' });
+    const [customer] = await database.db.select().from(customers).where(eq(customers.id, customerId));
+    expect(customer).toMatchObject({ shopId: 'shop-api', timezone: 'Europe/Berlin' });
+    const [contact] = await database.db.select().from(contacts).where(eq(contacts.customerId, customerId));
+    expect(contact?.emailEnc).not.toContain('grace');
+    expect(new PiiCipher('ab'.repeat(32)).decrypt(contact!.emailEnc!)).toBe('grace@example.com');
+  });
+
+  it('names every wrong field and keeps the rejected payload with its reason', async () => {
+    const response = await post(event({ eventId: 'ev-bad', occurredAt: 'yesterday', customer: { email: 'not-an-email' } }));
+    expect(response.statusCode).toBe(422);
+    const fields = (response.json() as { errors: { field: string; message: string }[] }).errors.map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['occurredAt', 'customer.email', 'customer']));
+    const kept = await database.db.select().from(rejectedPayloads).where(eq(rejectedPayloads.status, 422));
+    expect(kept.at(-1)).toMatchObject({ shopId: 'shop-api', source: 'api', endpoint: '/v1/events' });
+    expect(kept.at(-1)?.body).toContain('ev-bad');
+  });
+
+  it('answers 400 for broken JSON and 413 for oversize bodies, keeping both', async () => {
+    const broken = await post('{"type": "cart_updated", ');
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().message).toMatch(/not valid JSON/);
+    const huge = await post(JSON.stringify({ pad: 'x'.repeat(BODY_LIMIT_BYTES + 10) }));
+    expect(huge.statusCode).toBe(413);
+    const statuses = (await database.db.select().from(rejectedPayloads)).map((r) => r.status);
+    expect(statuses).toEqual(expect.arrayContaining([400, 413]));
+  });
+
+  it('answers 404 with the route it could not find', async () => {
+    const response = await app.inject('/nope');
+    expect(response.statusCode).toBe(404);
+    expect(response.json().message).toContain('GET /nope');
+  });
+});
