@@ -4,12 +4,16 @@
 //   npm run eval:recs -- --dataset bread --data /work/shared/data/bread_basket
 //   npm run eval:recs -- --dataset olist --data /work/shared/data/olist_catalog
 import { parseArgs } from 'node:util';
+import { runBreadEvaluation } from '../recs/eval/run-bread.ts';
 import { runCsvEvaluation } from '../recs/eval/run-csv.ts';
+import { runOlistEvaluation } from '../recs/eval/run-olist.ts';
 import { runYoochooseEvaluation } from '../recs/eval/run-yoochoose.ts';
 
 const runners: Record<string, (data: string) => void> = {
   yoochoose: runYoochooseEvaluation,
   csv: runCsvEvaluation,
+  bread: runBreadEvaluation,
+  olist: runOlistEvaluation,
 };
 
 const { values } = parseArgs({ options: { dataset: { type: 'string' }, data: { type: 'string' } } });

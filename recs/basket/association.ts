@@ -5,7 +5,11 @@ export interface AssociationOptions {
   minSupport: number;
   /** Rank consequents by confidence P(j | i), or by lift P(j | i) / P(j). */
   rankBy: 'confidence' | 'lift';
-  /** Rules with lift at or below this are dropped (1 = no better than chance). */
+  /**
+   * Rules with lift at or below this are dropped (1 = no better than chance). The default 0 keeps
+   * them: on the bakery hold-out, confidence alone predicted a hidden basket item better
+   * (HR@5 0.588) than with lift > 1 required (0.467), because staples like coffee are real answers.
+   */
   minLift: number;
 }
 

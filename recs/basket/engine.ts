@@ -18,7 +18,7 @@ export class BoughtTogetherEngine implements RecommenderEngine {
     readonly name: string,
     options: Partial<AssociationOptions> = {},
   ) {
-    this.rules = associationRules({ minSupport: 2, rankBy: 'confidence', minLift: 1, ...options });
+    this.rules = associationRules({ minSupport: 2, rankBy: 'confidence', minLift: 0, ...options });
     this.knn = new ItemKnnEngine(name, {
       similarity: this.rules,
       neighbors: 50,
