@@ -122,6 +122,8 @@ describe('decideAction', () => {
   it('never sends before the decision is made', () => {
     const d = decideAction(baseInput({ window: { earliest: '2025-06-01T00:00:00Z', latest: '2025-06-12T09:00:00Z' } }));
     expect(Date.parse(d.sendAt!)).toBeGreaterThanOrEqual(Date.parse(now));
+    const late = decideAction(baseInput({ window: { earliest: '2025-06-01T00:00:00Z', latest: '2025-06-02T00:00:00Z' } }));
+    expect(late).toMatchObject({ action: 'none', reasons: [expect.any(String), 'the window closed at 2025-06-02T00:00:00Z, before this decision'] });
   });
 
   it('keeps an opted-out channel out even if consent data says otherwise', () => {

@@ -53,6 +53,7 @@ export function decideAction(input: DecideInput): Decision {
   const eligible = eligibleChannels({ consents: input.consents, reachable: input.reachable, optedOut: customer.optedOut });
   if (eligible.length === 0) return noAction(seed, [...reasons, 'no channel has both consent and a reachable address']);
 
+  if (Date.parse(input.window.latest) < nowMs) return noAction(seed, [...reasons, `the window closed at ${input.window.latest}, before this decision`]);
   // A window that opened in the past starts now: a decision cannot send before it is made.
   const window = { earliest: new Date(Math.max(Date.parse(input.window.earliest), nowMs)).toISOString(), latest: input.window.latest };
   const timed: TimedChannel[] = [];
