@@ -28,8 +28,27 @@ export const shops = pgTable('shops', {
   quietStartMinute: integer('quiet_start_minute').notNull().default(21 * 60),
   quietEndMinute: integer('quiet_end_minute').notNull().default(8 * 60),
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  /** A product whose stock falls under this becomes a clearance candidate (products may override it). */
+  lowStockThreshold: integer('low_stock_threshold').notNull().default(5),
+  /** Raw events older than this are removed by the retention job (ingest/retention.ts). */
+  eventRetentionDays: integer('event_retention_days').notNull().default(180),
   createdAt: createdAt(),
 });
+
+/** Per-shop secrets of the platforms that push to us (Shopify app secret, WooCommerce webhook secret). */
+export const sourceSecrets = pgTable(
+  'source_secrets',
+  {
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    /** Encrypted with the PII key: a signing secret must be readable to verify, so it cannot be hashed. */
+    secretEnc: text('secret_enc').notNull(),
+    /** The platform's name for the shop (myshopify domain, WooCommerce site URL), informational. */
+    externalId: text('external_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.source] })],
+);
 
 export const apiKeys = pgTable(
   'api_keys',
@@ -113,6 +132,8 @@ export const products = pgTable(
     priceMinor: integer('price_minor').notNull(),
     currency: text('currency').notNull(),
     stock: integer('stock'),
+    /** Overrides the shop's low-stock threshold for this product. */
+    lowStockThreshold: integer('low_stock_threshold'),
     attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
     url: text('url'),
     imageUrl: text('image_url'),
@@ -158,6 +179,12 @@ export const orders = pgTable(
     discountMinor: integer('discount_minor').notNull().default(0),
     refundedMinor: integer('refunded_minor').notNull().default(0),
     placedAt: ts('placed_at').notNull(),
+    paidAt: ts('paid_at'),
+    fulfilledAt: ts('fulfilled_at'),
+    cancelledAt: ts('cancelled_at'),
+    /** What the customer saw and paid in, when it differs from the shop currency (Shopify presentment money). */
+    presentmentCurrency: text('presentment_currency'),
+    presentmentTotalMinor: integer('presentment_total_minor'),
     updatedAt: ts('updated_at').notNull().defaultNow(),
     /** Last-touch attribution: the dispatch credited with this order, if any. */
     attributedDispatchId: text('attributed_dispatch_id'),
@@ -187,7 +214,8 @@ export const events = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id').notNull(),
+    /** Null only for catalog events (product and stock updates), which concern no customer. */
+    customerId: text('customer_id'),
     type: text('type').notNull(),
     productId: text('product_id'),
     source: text('source').notNull(),
@@ -201,8 +229,59 @@ export const events = pgTable(
   (t) => [
     uniqueIndex('events_source_idx').on(t.shopId, t.source, t.sourceEventId),
     index('events_customer_idx').on(t.customerId, t.occurredAt),
+    index('events_occurred_idx').on(t.shopId, t.occurredAt),
   ],
 );
+
+/**
+ * Everything a source told us about an order's progress (paid, fulfilled, cancelled, each refund), kept
+ * as facts keyed by their own id. The order's status is derived from the set, so an order that arrives
+ * twice or out of order ends in the same state. Facts may arrive before the order itself.
+ */
+export const orderFacts = pgTable(
+  'order_facts',
+  {
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    sourceOrderId: text('source_order_id').notNull(),
+    kind: text('kind').$type<'paid' | 'fulfilled' | 'cancelled' | 'refund'>().notNull(),
+    /** The source's id of the fact (refund id); '' for the one-off facts. */
+    factId: text('fact_id').notNull(),
+    amountMinor: integer('amount_minor').notNull().default(0),
+    currency: text('currency'),
+    occurredAt: ts('occurred_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.source, t.sourceOrderId, t.kind, t.factId] })],
+);
+
+/** A source's stock-keeping items (Shopify inventory items, Woo variations) and the product each belongs to. */
+export const inventoryItems = pgTable(
+  'inventory_items',
+  {
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    itemId: text('item_id').notNull(),
+    productId: text('product_id'),
+    available: integer('available'),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.shopId, t.source, t.itemId] }), index('inventory_items_product_idx').on(t.shopId, t.productId)],
+);
+
+/** Progress of a bulk import file, so an interrupted import resumes where it stopped. */
+export const importRuns = pgTable('import_runs', {
+  id: text('id').primaryKey(),
+  shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+  file: text('file').notNull(),
+  kind: text('kind').notNull(),
+  recordsDone: integer('records_done').notNull().default(0),
+  accepted: integer('accepted').notNull().default(0),
+  duplicate: integer('duplicate').notNull().default(0),
+  rejected: integer('rejected').notNull().default(0),
+  startedAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  finishedAt: ts('finished_at'),
+});
 
 export type JourneyStatus = 'running' | 'converted' | 'completed' | 'cancelled' | 'failed';
 
