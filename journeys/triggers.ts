@@ -1,5 +1,5 @@
-import type { EntryEffect } from '../ingest/entry.ts';
-import { canonicalOrderId } from '../ingest/entry.ts';
+import type { AnyEffect } from '../ingest/entry.ts';
+import { canonicalOrderId } from '../ingest/orders.ts';
 import type { CartUpdatedSignal, Channel, OrderPlacedSignal } from '../workflows/types.ts';
 
 /**
@@ -15,38 +15,39 @@ export type JourneyTrigger =
   | { kind: 'unsubscribed'; shopId: string; customerId: string; channel: Channel | 'all' }
   | { kind: 'low-stock'; shopId: string; productId: string; stock: number };
 
-export function triggersFor(shopId: string, source: string, effect: EntryEffect): JourneyTrigger[] {
+export function triggersFor(shopId: string, source: string, effect: AnyEffect): JourneyTrigger[] {
   if (effect.duplicate) return [];
-  const { event, customerId } = effect;
-  switch (event.type) {
-    case 'cart_updated':
-      return [
-        {
-          kind: 'cart-changed',
-          shopId,
-          customerId,
-          cart: {
-            version: 1,
-            cartId: event.cartId,
-            productIds: event.items.map((i) => i.productId),
-            valueMinor: event.items.reduce((sum, i) => sum + i.priceMinor * i.quantity, 0),
-            emptied: event.items.length === 0,
-            at: event.occurredAt,
-          },
-        },
-      ];
-    case 'order_placed':
-      if (!effect.orderCreated) return [];
-      return [
-        {
-          kind: 'order-placed',
-          shopId,
-          customerId,
-          productIds: event.lines.map((l) => l.productId),
-          order: { version: 1, orderId: canonicalOrderId(shopId, source, event.orderId), valueMinor: event.totalMinor, currency: event.currency, placedAt: event.occurredAt },
-        },
-      ];
-    default:
-      return [];
+  if (effect.customerId === null) {
+    // Stock crossing under the threshold (not every update while it stays low).
+    return effect.stock
+      .filter((s) => s.after !== null && s.after < s.threshold && (s.before === null || s.before >= s.threshold))
+      .map((s) => ({ kind: 'low-stock' as const, shopId, productId: s.productId, stock: s.after! }));
   }
+  const { event, customerId } = effect;
+  const triggers: JourneyTrigger[] = [];
+  if (effect.identified) triggers.push({ kind: 'new-customer', shopId, customerId });
+  if (effect.cart) {
+    const c = effect.cart;
+    triggers.push({
+      kind: 'cart-changed', shopId, customerId,
+      cart: { version: 1, cartId: c.cartId, productIds: c.productIds, valueMinor: c.valueMinor, emptied: c.emptied, at: c.at },
+    });
+  }
+  if (effect.dwell && !effect.dwell.cartedSince) {
+    const d = effect.dwell;
+    triggers.push({ kind: 'product-dwell', shopId, customerId, productId: d.productId, viewId: d.viewEventId, dwellMs: d.dwellMs });
+  }
+  for (const channel of effect.consentsWithdrawn ?? []) triggers.push({ kind: 'unsubscribed', shopId, customerId, channel });
+  if (effect.orderCreated) {
+    const order = event.type === 'order_placed' ? { ...event, placedAt: event.occurredAt }
+      : event.type === 'order_status' && event.status !== 'cancelled' ? event.order : undefined;
+    if (order && !(event.type === 'order_placed' && event.cancelledAt)) {
+      triggers.push({
+        kind: 'order-placed', shopId, customerId,
+        productIds: [...new Set(order.lines.map((l) => l.productId))],
+        order: { version: 1, orderId: canonicalOrderId(shopId, source, order.orderId), valueMinor: order.totalMinor, currency: order.currency, placedAt: order.placedAt },
+      });
+    }
+  }
+  return triggers;
 }
