@@ -29,12 +29,19 @@ export function asymmetricCosine(alpha = 0.5, shrink = 10): Similarity {
 }
 
 export function rp3beta(alpha = 1, beta = 0.5): Similarity {
+  // popularity^β depends only on the item's audience size: memoise it for the training hot loop.
+  const discount = new Float64Array(1 << 16).fill(-1);
+  const popularityDiscount = (n: number): number => {
+    if (n >= discount.length) return Math.pow(n, beta);
+    if (discount[n]! < 0) discount[n] = Math.pow(n, beta);
+    return discount[n]!;
+  };
   return {
     name: `rp3beta(alpha=${alpha},beta=${beta})`,
     symmetric: false,
     itemEdge: (m, i, w) => Math.pow(w / m.itemSum[i]!, alpha),
     userEdge: (m, u, w) => Math.pow(w / m.userSum[u]!, alpha),
-    finalize: (m, _i, j, acc) => acc / Math.pow(m.byItem.len[j]!, beta),
+    finalize: (m, _i, j, acc) => acc / popularityDiscount(m.byItem.len[j]!),
   };
 }
 

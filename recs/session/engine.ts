@@ -49,9 +49,7 @@ export class SessionKnnEngine implements RecommenderEngine {
   }
 
   train(data: TrainingData): void {
-    this.store = new SessionStore();
-    this.store.postings.ensureRows(data.nItems);
-    this.store.addEvents(data.events);
+    this.store = SessionStore.fromEvents(data.events, data.nItems);
   }
 
   update(events: EventLog): void {
