@@ -133,3 +133,29 @@ describe('decideAction', () => {
     expect(d.fallbackChannels).toEqual([]);
   });
 });
+
+describe('decideAction: sending versus sending nothing', () => {
+  it('always sends to a new customer when the expected value is positive, whatever the seed', () => {
+    const now = '2026-05-05T12:00:00Z';
+    for (let i = 0; i < 300; i++) {
+      const d = decideAction({
+        customer: newCustomerModelState('Europe/Berlin', now), shop: defaultShopModelState(), discount: newDiscountSegmentState('s', now),
+        consents: ['email'], reachable: ['email'], contents: [{ type: 'cart_reminder' }], window: { earliest: now, latest: '2026-05-06T12:00:00Z' },
+        basketValueMinor: 3600, marginRate: 0.4, now, seed: `wf-${i}:1`, urgencyHalfLifeHours: 12,
+      });
+      expect(d.action).toBe('send');
+      expect(d.propensities.none).toBe(0);
+    }
+  });
+
+  it('sends nothing when even the best action loses money on average', () => {
+    const now = '2026-05-05T12:00:00Z';
+    const shop = { ...defaultShopModelState(), channelCostsMinor: { email: 500 } };
+    const d = decideAction({
+      customer: newCustomerModelState('Europe/Berlin', now), shop, discount: newDiscountSegmentState('s', now),
+      consents: ['email'], reachable: ['email'], contents: [{ type: 'cart_reminder' }], window: { earliest: now, latest: '2026-05-06T12:00:00Z' },
+      basketValueMinor: 3600, marginRate: 0.4, now, seed: 'wf:1',
+    });
+    expect(d.action).toBe('none');
+  });
+});

@@ -10,7 +10,7 @@ import { Rng } from './core/rng.ts';
 import { channelPosterior, eligibleChannels, resolveChannelPrior } from './channel/posterior.ts';
 import { allowedTierMask, wouldBuyAnyway } from './discount/guardrails.ts';
 import { sampleMonotoneRates, TIER_COUNT, tierPosteriorMeans, tierPosteriors } from './discount/posterior.ts';
-import { bestCandidate, enumerateCandidates, incrementalValue, NONE, type Candidate, type ContentCandidate } from './nba.ts';
+import { bestSendCandidate, enumerateCandidates, incrementalValue, NONE, type Candidate, type ContentCandidate } from './nba.ts';
 import { customerSendTime } from './sendtime/customer.ts';
 import type { CustomerModelState, DiscountSegmentState, ShopModelState } from './state.ts';
 import { DISCOUNT_TIERS, type PersonChannel, type TimeWindow } from './types.ts';
@@ -94,25 +94,6 @@ export function decideAction(input: DecideInput): Decision {
     cost[i] = timed[c.channel]!.cost + baseline;
   }
 
-  const engage = new Float64Array(timed.length);
-  const values = new Float64Array(n);
-  const wins = new Float64Array(n);
-  let noneWins = 0;
-  let chosen = NONE;
-  let chosenValue = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < timed.length; k++) engage[k] = sampleBeta(rng, timed[k]!.posterior);
-    const o = r * TIER_COUNT;
-    for (let i = 0; i < n; i++) values[i] = engage[channelOf[i]!]! * rates[o + tierOf[i]!]! * scale[i]! - cost[i]!;
-    const best = bestCandidate(values, n);
-    if (best === NONE) noneWins++;
-    else wins[best]!++;
-    if (r === 0) {
-      chosen = best;
-      chosenValue = best === NONE ? 0 : values[best]!;
-    }
-  }
-
   const meanRates = tierPosteriorMeans(tierPost);
   const meanValue = (c: Candidate) =>
     incrementalValue(
@@ -125,6 +106,31 @@ export function decideAction(input: DecideInput): Decision {
       timed[c.channel]!.cost,
       baseline,
     );
+  // Thompson sampling explores among the send actions; whether to send at all is decided on the
+  // posterior mean of the action the draw picked. "Send nothing" teaches nothing, so exploring it on
+  // a low draw from a weak prior would withhold messages with a clearly positive expected value.
+  const meanValues = Float64Array.from(candidates, meanValue);
+
+  const engage = new Float64Array(timed.length);
+  const values = new Float64Array(n);
+  const wins = new Float64Array(n);
+  let noneWins = 0;
+  let chosen = NONE;
+  let chosenValue = 0;
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < timed.length; k++) engage[k] = sampleBeta(rng, timed[k]!.posterior);
+    const o = r * TIER_COUNT;
+    for (let i = 0; i < n; i++) values[i] = engage[channelOf[i]!]! * rates[o + tierOf[i]!]! * scale[i]! - cost[i]!;
+    const top = bestSendCandidate(values, n);
+    const best = top !== NONE && meanValues[top]! > 0 ? top : NONE;
+    if (best === NONE) noneWins++;
+    else wins[best]!++;
+    if (r === 0) {
+      chosen = best;
+      chosenValue = best === NONE ? 0 : values[best]!;
+    }
+  }
+
   return summarize({
     seed, input, timed, candidates, chosen, chosenValue, wins, noneWins, rows, meanValue, reasons,
   });

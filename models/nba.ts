@@ -52,16 +52,10 @@ export function incrementalValue(
   return engage * urgency * contentWeight * conversion * basketMinor * keptMarginRate - costMinor - baselineMinor;
 }
 
-/** Index of the best value, or NONE when nothing beats sending nothing (value 0). */
-export function bestCandidate(values: Float64Array, n: number): number {
+/** The send action with the highest value in a draw, whatever its sign; the first on ties. */
+export function bestSendCandidate(values: Float64Array, n: number): number {
   let best = NONE;
-  let bestValue = 0;
-  for (let i = 0; i < n; i++) {
-    if (values[i]! > bestValue) {
-      bestValue = values[i]!;
-      best = i;
-    }
-  }
+  for (let i = 0; i < n; i++) if (best === NONE || values[i]! > values[best]!) best = i;
   return best;
 }
 
