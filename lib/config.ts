@@ -42,6 +42,15 @@ const schema = z.object({
   RESEND_API_KEY: optionalString,
   TWILIO_ACCOUNT_SID: optionalString,
   TWILIO_AUTH_TOKEN: optionalString,
+  RESEND_FROM: optionalString,
+  RESEND_WEBHOOK_SECRET: optionalString.pipe(z.string().startsWith('whsec_', 'the signing secret Resend shows for the webhook, starting with whsec_').optional()),
+  RESEND_BASE_URL: optionalString.pipe(z.url('an absolute URL; only set it to point the Resend SDK at a local fake').optional()),
+  TWILIO_SMS_FROM: optionalString,
+  TWILIO_WHATSAPP_FROM: optionalString,
+  TWILIO_API_BASE_URL: optionalString.pipe(z.url('an absolute URL; only set it to point the Twilio SDK at a local fake').optional()),
+  VAPID_PUBLIC_KEY: optionalString,
+  VAPID_PRIVATE_KEY: optionalString,
+  VAPID_SUBJECT: optionalString,
 });
 
 export type RawConfig = z.infer<typeof schema>;

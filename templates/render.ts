@@ -1,0 +1,153 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Liquid } from 'liquidjs';
+import mjml2html from 'mjml';
+import { z } from 'zod';
+import type { LinkSigner } from '../channels/links.ts';
+import type { RenderedMessage } from '../channels/types.ts';
+import type { Channel } from '../workflows/types.ts';
+import { COPY, COPY_STYLES, isContentType, isCopyStyle, type Copy, type CopyStyle } from './copy.ts';
+import { formatMoney, safeLocale } from './money.ts';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const options = { root, extname: '.liquid', strictVariables: true, strictFilters: true, ownPropertyOnly: true, cache: true };
+// HTML output escapes every value; text output is plain. Both refuse an unknown variable.
+const htmlEngine = new Liquid({ ...options, outputEscape: 'escape' });
+const textEngine = new Liquid(options);
+
+/** A template could not be filled: a bug or missing data. The message must not go out. */
+export class RenderError extends Error {
+  override name = 'RenderError';
+}
+
+export interface RenderProduct {
+  title: string;
+  priceMinor: number;
+  currency: string;
+  quantity?: number;
+  stock: number | null;
+  url: string | null;
+  imageUrl: string | null;
+}
+
+export interface RenderInput {
+  channel: Channel;
+  contentType: string;
+  /** Copy style (an experiment variant); null means the first style. */
+  style?: string | null;
+  shop: { name: string; storefrontUrl: string | null; lowStockThreshold?: number };
+  locale: string | null;
+  timezone: string;
+  items: RenderProduct[];
+  discount: { percent: number; code: string } | null;
+  dispatchId: string;
+  links: LinkSigner;
+  now: Date;
+}
+
+export interface RenderOutput extends RenderedMessage {
+  style: CopyStyle;
+  /** Every link placed in the message, all signed. */
+  links: string[];
+}
+
+const nonEmpty = z.string().trim().min(1);
+const item = z.object({
+  title: nonEmpty,
+  price: nonEmpty,
+  quantity: z.number().int().positive(),
+  availability: nonEmpty,
+  low_stock: z.boolean(),
+  link: nonEmpty.nullable(),
+  image_url: nonEmpty.nullable(),
+});
+const context = z.object({
+  shop: z.object({ name: nonEmpty }),
+  items: z.array(item).min(1, 'a message needs at least one product to show'),
+  total: nonEmpty,
+  priced_at: nonEmpty,
+  discount: z.object({ percent: z.number().int().positive(), code: nonEmpty }).nullable(),
+  links: z.object({ cta: nonEmpty.nullable(), unsubscribe: nonEmpty }),
+});
+type Context = z.infer<typeof context>;
+
+/**
+ * Renders one message for one customer with prices, availability and the discount code resolved now.
+ * A template that refers to anything the context lacks, or a context with an empty required value,
+ * is a RenderError: nothing half-filled ever reaches a customer.
+ */
+export async function renderMessage(input: RenderInput): Promise<RenderOutput> {
+  if (!isContentType(input.contentType)) throw new RenderError(`no template for content type "${input.contentType}"`);
+  const style: CopyStyle = input.style && isCopyStyle(input.style) ? input.style : COPY_STYLES[0];
+  const ctx = buildContext(input);
+  const parsed = context.safeParse(ctx);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(context)'}: ${i.message}`).join('; ');
+    throw new RenderError(`cannot render ${input.contentType} for dispatch ${input.dispatchId}: ${problems}`);
+  }
+  try {
+    const copy = await renderCopy(COPY[input.contentType][style], ctx);
+    const vars = { ...ctx, copy };
+    const links = [...(ctx.links.cta ? [ctx.links.cta] : []), ctx.links.unsubscribe, ...ctx.items.flatMap((i) => (i.link ? [i.link] : []))];
+    const base = { channel: input.channel, contentType: input.contentType, style, links, unsubscribeUrl: ctx.links.unsubscribe, url: ctx.links.cta ?? ctx.items[0]?.link ?? null };
+    if (input.channel === 'email') {
+      const body = await htmlEngine.renderFile(`email/${input.contentType}`, vars);
+      const mjml = await htmlEngine.renderFile('layouts/email', { ...vars, body });
+      const { html } = await mjml2html(mjml, { validationLevel: 'strict' });
+      const textBody = await textEngine.renderFile(`text/${input.contentType}`, vars);
+      const text = tidy(await textEngine.renderFile('layouts/text', { ...vars, body: textBody }));
+      return { ...base, subject: copy.subject, html, text };
+    }
+    const link = ctx.links.cta ?? ctx.items[0]?.link ?? null;
+    if (input.channel === 'push') return { ...base, subject: copy.subject, text: copy.short, html: null };
+    const text = `${copy.short}${link ? ` ${link}` : ''}\nReply STOP to opt out.`;
+    const templateVariables = { '1': ctx.shop.name, '2': ctx.items[0]!.title, '3': link ?? ctx.shop.name };
+    return { ...base, subject: null, html: null, text, templateVariables };
+  } catch (error) {
+    if (error instanceof RenderError) throw error;
+    throw new RenderError(`cannot render ${input.contentType} (${style}, ${input.channel}) for dispatch ${input.dispatchId}: ${(error as Error).message}`);
+  }
+}
+
+function buildContext(input: RenderInput): Context {
+  const locale = safeLocale(input.locale);
+  const threshold = input.shop.lowStockThreshold ?? 5;
+  const items = input.items.map((p) => ({
+    title: p.title,
+    price: formatMoney(p.priceMinor, p.currency, locale),
+    quantity: p.quantity ?? 1,
+    availability: p.stock === null ? 'In stock' : p.stock <= threshold ? `Only ${p.stock} left` : 'In stock',
+    low_stock: p.stock !== null && p.stock <= threshold,
+    link: p.url ? input.links.clickUrl(input.dispatchId, p.url) : null,
+    image_url: p.imageUrl,
+  }));
+  const currency = input.items[0]?.currency;
+  const sameCurrency = input.items.every((p) => p.currency === currency);
+  const total = currency && sameCurrency ? formatMoney(input.items.reduce((s, p) => s + p.priceMinor * (p.quantity ?? 1), 0), currency, locale) : '';
+  const storefront = input.shop.storefrontUrl?.replace(/\/+$/, '') ?? null;
+  const ctaTarget = storefront ? (input.contentType === 'cart_reminder' ? `${storefront}/cart` : storefront) : (input.items.find((p) => p.url)?.url ?? null);
+  return {
+    shop: { name: input.shop.name },
+    items,
+    total,
+    priced_at: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: input.timezone }).format(input.now),
+    discount: input.discount,
+    links: {
+      cta: ctaTarget ? input.links.clickUrl(input.dispatchId, ctaTarget) : null,
+      unsubscribe: input.links.unsubscribeUrl(input.dispatchId, input.channel),
+    },
+  };
+}
+
+async function renderCopy(copy: Copy, ctx: Context): Promise<Copy> {
+  const out = {} as Copy;
+  for (const [key, template] of Object.entries(copy) as [keyof Copy, string][]) {
+    const value = (await textEngine.parseAndRender(template, ctx)).trim();
+    if (!value) throw new RenderError(`copy line "${key}" rendered empty`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Collapses the blank lines Liquid tags leave behind. */
+const tidy = (text: string) => `${text.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
