@@ -1,17 +1,30 @@
-import { and, eq } from 'drizzle-orm';
-import { journeys, orders, outcomes } from '../db/schema.ts';
+import { eq } from 'drizzle-orm';
+import { attributeOrder } from '../attribution/attribute.ts';
+import { journeys, outcomes } from '../db/schema.ts';
 import type { OutcomeRecord } from '../workflows/types.ts';
 import type { ActivityDeps } from './deps.ts';
 
 const TERMINAL = new Set(['converted', 'no_conversion', 'cancelled', 'unsubscribed']);
 
 /**
- * Records what a journey step came to. Idempotent on (workflow, step, kind). A conversion after a
- * send credits that send on the order (last touch), so the journey's signal and the order agree.
+ * Records what a journey step came to. Idempotent on (workflow, step, kind).
+ *
+ * A conversion is credited by the shop's attribution rules (attribution/rules.ts: last click, else last
+ * open, within their windows), not simply to the journey's last send, and the outcome row carries the
+ * same dispatch as the order, so the journey's signal and the order record agree. When the credit goes
+ * to another journey's message, or to none, the outcome says so in its reason and names no dispatch.
  */
 export function createRecordOutcome(deps: ActivityDeps) {
   return async function recordOutcome(record: OutcomeRecord): Promise<void> {
     await deps.database.db.transaction(async (tx) => {
+      let dispatchId = record.dispatchId ?? null;
+      let reason = record.reason ?? null;
+      if (record.kind === 'converted' && record.orderId) {
+        const credit = await attributeOrder(tx, record.shopId, record.orderId);
+        const ours = credit?.workflowId === record.workflowId;
+        dispatchId = ours ? credit.dispatchId : null;
+        if (reason === null) reason = ours ? `attributed_by_${credit.rule}` : credit ? 'attributed_to_other_journey' : 'outside_attribution_windows';
+      }
       const inserted = await tx
         .insert(outcomes)
         .values({
@@ -20,8 +33,8 @@ export function createRecordOutcome(deps: ActivityDeps) {
           workflowId: record.workflowId,
           step: record.step,
           kind: record.kind,
-          reason: record.reason ?? null,
-          dispatchId: record.dispatchId ?? null,
+          reason,
+          dispatchId,
           orderId: record.orderId ?? null,
           valueMinor: record.valueMinor ?? null,
         })
@@ -29,12 +42,6 @@ export function createRecordOutcome(deps: ActivityDeps) {
         .returning({ id: outcomes.id });
       if (inserted.length === 0) return;
       deps.metrics.outcomes.inc({ kind: record.kind });
-      if (record.kind === 'converted' && record.orderId && record.dispatchId) {
-        await tx
-          .update(orders)
-          .set({ attributedDispatchId: record.dispatchId })
-          .where(and(eq(orders.shopId, record.shopId), eq(orders.id, record.orderId)));
-      }
       if (TERMINAL.has(record.kind)) {
         await tx
           .update(journeys)
