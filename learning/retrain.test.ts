@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../db/client.ts';
+import { orders } from '../db/schema.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createMetrics } from '../lib/metrics.ts';
+import { PiiCipher } from '../lib/pii.ts';
+import { newCustomerModelState } from '../models/state.ts';
+import { createTestDatabase } from '../test/db.ts';
+import { seedCustomer, seedShop } from '../test/fixtures.ts';
+import { loadShopModel, saveCustomerModel } from './model-store.ts';
+import { retrainShop } from './retrain.ts';
+
+describe('scheduled retrain of a shop', () => {
+  let database: Database;
+  const now = new Date('2026-06-10T12:00:00Z');
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => database?.close());
+
+  it('refits channel priors and send-time curves from customers, and sweeps stages', async () => {
+    const shopId = await seedShop(database, 'shop-retrain');
+    const deps = { database, logger: createLogger('silent'), metrics: createMetrics(), cipher: new PiiCipher('ab'.repeat(32)) };
+    // 10 customers, each 4 e-mail engagements in 20 sends at Monday 10:00 UTC: the shop's rate is 20 %.
+    for (let i = 0; i < 10; i++) {
+      const customerId = await seedCustomer(deps, shopId);
+      const state = newCustomerModelState('UTC', now.toISOString());
+      state.channels.email = { successes: 4, failures: 16, asOf: now.toISOString() };
+      state.sendTime.email = { hours: { '10': 4 }, asOf: now.toISOString() };
+      await database.db.transaction((tx) => saveCustomerModel(tx, shopId, customerId, state));
+    }
+    const lapsing = await seedCustomer(deps, shopId);
+    await database.db.insert(orders).values({ id: 'o-old', shopId, source: 'api', sourceId: 'o-old', customerId: lapsing, status: 'paid',
+      currency: 'EUR', totalMinor: 4000, placedAt: new Date('2025-06-01T12:00:00Z') });
+
+    const result = await retrainShop(database, shopId, now);
+    expect(result.customers).toBe(10);
+    // Laplace-smoothed (40 + 1) / (200 + 2), worth at most 20 sends.
+    expect(result.priors.email?.all.rate).toBeCloseTo(41 / 202, 6);
+    expect(result.priors.email?.all.strength).toBe(20);
+    expect(result.priors.email?.byStage?.new?.rate).toBeCloseTo(41 / 202, 6);
+    expect(result.stageChanges).toEqual([{ customerId: lapsing, change: expect.objectContaining({ from: 'new', to: 'lapsed', startsWinBack: true }) }]);
+
+    const shop = await loadShopModel(database.db, shopId);
+    expect(shop.state.channelPriors.email?.all.rate).toBeCloseTo(41 / 202, 6);
+    const curve = shop.state.sendTime.population.email!;
+    expect(curve).toHaveLength(168);
+    expect(curve.indexOf(Math.max(...curve))).toBe(10);
+    // A second run finds nothing new to change.
+    expect((await retrainShop(database, shopId, now)).stageChanges).toEqual([]);
+  });
+});
