@@ -1,0 +1,187 @@
+// nextbest's learned policy: the real decision models (models/index.ts) called the way the product
+// calls them. Per customer a CustomerModelState, per stage a DiscountSegmentState, one ShopModelState;
+// decideAction picks channel, send instant and tier; updateOnOutcome folds each outcome in when it
+// happens; recordSiteActivity sees cart visits. The weekly retrain (pooled channel priors, population
+// send-time curves, lifecycle thresholds) uses the models' own helpers: the product has no retrain job
+// yet, so this is the sim's stand-in for it. Ablations switch one model off at its input, never by
+// re-implementing a choice.
+
+import { countsAt } from '../../models/core/decay.ts';
+import {
+  buildPopulationCurve,
+  classifyStage,
+  decideAction,
+  defaultShopModelState,
+  fitStageThresholds,
+  newCustomerModelState,
+  newDiscountSegmentState,
+  priorFromShopRate,
+  recordSiteActivity,
+  repeatPurchaseGaps,
+  updateOnOutcome,
+  DEFAULT_STAGE_THRESHOLDS,
+  PERSON_CHANNELS,
+  STAGES,
+  type ChannelPrior,
+  type ContentCandidate,
+  type CustomerModelState,
+  type DiscountSegmentState,
+  type DiscountTier,
+  type Order,
+  type ShopModelState,
+  type Stage,
+  type StageThresholds,
+} from '../../models/index.ts';
+import { CALIBRATION as C } from '../calibration.ts';
+import type { DecisionContext, Policy, SendOutcome } from '../policy.ts';
+import { firstChannel } from './baselines.ts';
+
+export type NextbestOptions = {
+  name?: string;
+  /** Each model can be switched off: channel → e-mail first, sendTime → no curve (earliest allowed instant), discount → no discountable content, lifecycle → one stage for all. */
+  channel?: boolean;
+  sendTime?: boolean;
+  discount?: boolean;
+  lifecycle?: boolean;
+  /** Routing learned, discount fixed to this tier (the like-for-like flat-discount comparison). */
+  fixedTier?: DiscountTier;
+  propensityDraws?: number;
+};
+
+/** Journey parameters the product's cart-abandon decide passes (a reminder loses half its value per day). */
+export const CART_DECIDE = {
+  urgencyHalfLifeHours: 24,
+  /** workflows/cart-abandon.ts: the most a cart touch may offer. */
+  maxDiscountTier: 15 as DiscountTier,
+  /** Evidence pooled into a stage × channel prior is worth at most this many sends. */
+  priorSampleSize: 10,
+} as const;
+
+export function cartContents(discount: boolean): ContentCandidate[] {
+  return discount ? [{ type: 'cart_reminder' }, { type: 'cart_offer', allowsDiscount: true }] : [{ type: 'cart_reminder' }];
+}
+
+export function nextbestShop(): ShopModelState {
+  const shop = defaultShopModelState();
+  shop.channelCostsMinor = { ...shop.channelCostsMinor, ...C.costMinor };
+  shop.discount.guardrails = { ...shop.discount.guardrails, maxTier: CART_DECIDE.maxDiscountTier };
+  return shop;
+}
+
+export class NextbestPolicy implements Policy {
+  readonly name: string;
+  private readonly on: Required<Pick<NextbestOptions, 'channel' | 'sendTime' | 'discount' | 'lifecycle'>>;
+  private shop = nextbestShop();
+  private readonly customers = new Map<number, CustomerModelState>();
+  private readonly orders = new Map<number, Order[]>();
+  private readonly segments = new Map<string, DiscountSegmentState>();
+  private readonly sent = new Map<string, { segment: string; tier: DiscountTier }>();
+  private thresholds: StageThresholds = DEFAULT_STAGE_THRESHOLDS;
+
+  constructor(private readonly options: NextbestOptions = {}) {
+    this.on = { channel: options.channel ?? true, sendTime: options.sendTime ?? true, discount: options.discount ?? true, lifecycle: options.lifecycle ?? true };
+    this.name = options.name ?? 'nextbest';
+  }
+
+  private customer(index: number, timeZone: string, nowMs: number): CustomerModelState {
+    let c = this.customers.get(index);
+    if (!c) {
+      c = newCustomerModelState(timeZone, new Date(nowMs).toISOString());
+      this.customers.set(index, c);
+    }
+    return c;
+  }
+
+  decide(ctx: DecisionContext) {
+    const now = new Date(ctx.decideAtMs).toISOString();
+    let customer = this.customer(ctx.cart.customer, ctx.timeZone, ctx.decideAtMs);
+    const stage: Stage = this.on.lifecycle
+      ? classifyStage({ orders: this.orders.get(ctx.cart.customer) ?? [], now, previousStage: customer.lifecycle.stage, thresholds: this.thresholds }).stage
+      : 'new';
+    if (stage !== customer.lifecycle.stage) customer = { ...customer, lifecycle: { stage, why: 'recomputed at decision', since: now } };
+    this.customers.set(ctx.cart.customer, customer);
+    const segment = `cart:${stage}`;
+    const discount = this.segments.get(segment) ?? newDiscountSegmentState(segment, now);
+    this.segments.set(segment, discount);
+    const first = firstChannel(ctx.eligible);
+    const channels = this.on.channel ? ctx.eligible : first ? [first] : [];
+    const decision = decideAction({
+      customer: this.on.sendTime ? customer : { ...customer, sendTime: {}, siteActivity: null },
+      shop: this.on.sendTime ? this.shop : { ...this.shop, sendTime: { ...this.shop.sendTime, population: {} } },
+      discount,
+      consents: channels,
+      reachable: channels,
+      contents: cartContents(this.on.discount && this.options.fixedTier === undefined),
+      window: { earliest: now, latest: new Date(ctx.windowEndMs).toISOString() },
+      basketValueMinor: ctx.cart.basketMinor,
+      marginRate: C.marginRate,
+      now,
+      seed: `${ctx.workflowId}:1`,
+      urgencyHalfLifeHours: CART_DECIDE.urgencyHalfLifeHours,
+      ...(this.options.propensityDraws !== undefined ? { propensityDraws: this.options.propensityDraws } : {}),
+    });
+    if (decision.action !== 'send' || !decision.channel || !decision.sendAt) return null;
+    const tier = this.options.fixedTier ?? decision.discountTier ?? 0;
+    this.sent.set(ctx.cart.id, { segment, tier });
+    return { channel: decision.channel, sendAtMs: Date.parse(decision.sendAt), tier };
+  }
+
+  onSiteActivity(customer: number, timeZone: string, atMs: number): void {
+    const c = this.customer(customer, timeZone, atMs);
+    this.customers.set(customer, recordSiteActivity(c, new Date(atMs).toISOString(), this.shop.halfLifeDays));
+  }
+
+  onOrder(customer: number, atMs: number, valueMinor: number): void {
+    const list = this.orders.get(customer) ?? [];
+    list.push({ at: new Date(atMs).toISOString(), valueMinor });
+    this.orders.set(customer, list);
+  }
+
+  onOutcome(o: SendOutcome): void {
+    const customer = this.customers.get(o.customer);
+    const sent = this.sent.get(o.cartId);
+    if (!customer || !sent) return;
+    const next = updateOnOutcome(
+      { customer, discount: this.segments.get(sent.segment) ?? newDiscountSegmentState(sent.segment, new Date(o.atMs).toISOString()) },
+      { sendId: o.sendId, kind: o.kind, channel: o.channel, at: new Date(o.atMs).toISOString(), discountTier: sent.tier },
+      this.shop.halfLifeDays,
+    );
+    this.customers.set(o.customer, next.customer);
+    if (next.discount) this.segments.set(sent.segment, next.discount);
+  }
+
+  /** The weekly retrain: pooled channel priors per stage, population send-time curves, stage thresholds. */
+  onWeek(nowMs: number): void {
+    const half = this.shop.halfLifeDays;
+    const channelPriors: ShopModelState['channelPriors'] = { ...this.shop.channelPriors };
+    const population: ShopModelState['sendTime']['population'] = {};
+    const all = [...this.customers.values()];
+    const site = buildPopulationCurve(all.map((c) => c.siteActivity), nowMs, half);
+    for (const ch of PERSON_CHANNELS) {
+      const pooled = (cs: readonly CustomerModelState[]) => {
+        let s = 0;
+        let f = 0;
+        for (const c of cs) {
+          const k = countsAt(c.channels[ch], nowMs, half);
+          s += k.successes;
+          f += k.failures;
+        }
+        return { s, f };
+      };
+      const total = pooled(all);
+      if (total.s + total.f > 0) {
+        const prior: ChannelPrior = { all: priorFromShopRate(total.s, total.s + total.f, CART_DECIDE.priorSampleSize), byStage: {} };
+        for (const stage of STAGES) {
+          const k = pooled(all.filter((c) => c.lifecycle.stage === stage));
+          if (k.s + k.f >= 20) prior.byStage![stage] = priorFromShopRate(k.s, k.s + k.f, CART_DECIDE.priorSampleSize);
+        }
+        channelPriors[ch] = prior;
+      }
+      const engaged = buildPopulationCurve(all.map((c) => c.sendTime[ch]), nowMs, half);
+      population[ch] = engaged.map((w, h) => w + this.shop.sendTime.siteActivityWeight * site[h]!);
+    }
+    const gaps = repeatPurchaseGaps([...this.orders.values()].map((os) => os.map((o) => o.at)));
+    this.thresholds = fitStageThresholds(gaps);
+    this.shop = { ...this.shop, channelPriors, sendTime: { ...this.shop.sendTime, population } };
+  }
+}
