@@ -67,8 +67,8 @@ export class NeighborTable {
 
   /** Restores best-first order after one entry changed. */
   private bubble(base: number, at: number, n: number): void {
-    while (at > 0 && this.score[base + at]! > this.score[base + at - 1]!) this.swap(base + at, base + at - 1), at--;
-    while (at + 1 < n && this.score[base + at]! < this.score[base + at + 1]!) this.swap(base + at, base + at + 1), at++;
+    for (; at > 0 && this.score[base + at]! > this.score[base + at - 1]!; at--) this.swap(base + at, base + at - 1);
+    for (; at + 1 < n && this.score[base + at]! < this.score[base + at + 1]!; at++) this.swap(base + at, base + at + 1);
   }
 
   private swap(a: number, b: number): void {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { emptyEventLog } from '../event-log.ts';
-import { IdIndex } from '../id-index.ts';
+import type { IdIndex } from '../id-index.ts';
 import { EventKind, type RecommenderEngine, type TrainingData } from '../types.ts';
 import { NextItemMetrics } from './metrics.ts';
 import { readTable } from './read-table.ts';
