@@ -9,6 +9,8 @@ import { createLogger } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
 import { PiiCipher } from '../lib/pii.ts';
 import { createTestDatabase } from '../test/db.ts';
+import { createTimeSkippingEnv } from '../test/temporal.ts';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { BODY_LIMIT_BYTES, buildApi } from './app.ts';
 
 describe('HTTP API', () => {
@@ -16,21 +18,25 @@ describe('HTTP API', () => {
   let app: FastifyInstance;
   let ingestKey: string;
   let readKey: string;
+  let env: TestWorkflowEnvironment;
+  let unreachable: Client;
   beforeAll(async () => {
     database = await createTestDatabase();
     await database.db.insert(shops).values({ id: 'shop-api', name: 'API shop', currency: 'EUR' });
     ingestKey = await createApiKey(database.db, 'shop-api', ['ingest']);
     readKey = await createApiKey(database.db, 'shop-api', ['read']);
+    env = await createTimeSkippingEnv();
     // Nothing listens on this port: readiness must say Temporal is unreachable.
-    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
+    unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
     app = buildApi({
       config: { TEMPORAL_TASK_QUEUE: 'q', JOURNEY_TIME_SCALE: 1, WORKER_METRICS_PORT: 9464 },
-      database, temporal, cipher: new PiiCipher('ab'.repeat(32)), logger: createLogger('silent'), metrics: createMetrics(),
+      database, temporal: env.client, cipher: new PiiCipher('ab'.repeat(32)), logger: createLogger('silent'), metrics: createMetrics(),
     });
     await app.ready();
   });
   afterAll(async () => {
     await app?.close();
+    await env?.teardown();
     await database?.close();
   });
 
@@ -43,7 +49,13 @@ describe('HTTP API', () => {
 
   it('answers liveness, and readiness with the failing dependency named', async () => {
     expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
-    const ready = await app.inject('/readyz');
+    expect((await app.inject('/readyz')).json()).toEqual({ status: 'ready', checks: { database: 'ok', temporal: 'ok' } });
+    const cut = buildApi({
+      config: { TEMPORAL_TASK_QUEUE: 'q', JOURNEY_TIME_SCALE: 1, WORKER_METRICS_PORT: 9464 },
+      database, temporal: unreachable, cipher: new PiiCipher('ab'.repeat(32)), logger: createLogger('silent'), metrics: createMetrics(),
+    });
+    const ready = await cut.inject('/readyz');
+    await cut.close();
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({ status: 'not_ready', checks: { database: 'ok' } });
     expect(ready.json().checks.temporal).not.toBe('ok');
@@ -93,6 +105,19 @@ describe('HTTP API', () => {
     expect(huge.statusCode).toBe(413);
     const statuses = (await database.db.select().from(rejectedPayloads)).map((r) => r.status);
     expect(statuses).toEqual(expect.arrayContaining([400, 413]));
+  });
+
+  it('explains a customer to a read key of their shop, and to no other shop', async () => {
+    const created = await post(event({ eventId: 'ev-explain', customer: { userId: 'u-explain', timezone: 'Asia/Tokyo' } }));
+    const { customerId } = created.json() as { customerId: string };
+    const own = await app.inject({ url: `/v1/customers/${customerId}/explain`, headers: { authorization: `Bearer ${readKey}` } });
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ customerId, shopId: 'shop-api', timezone: 'Asia/Tokyo', models: { stage: 'new' } });
+    expect(own.json().models.channels.map((c: { channel: string }) => c.channel)).toEqual(['email', 'sms', 'whatsapp', 'push']);
+    await database.db.insert(shops).values({ id: 'shop-other', name: 'Other', currency: 'EUR' });
+    const foreign = await createApiKey(database.db, 'shop-other', ['admin']);
+    const theirs = await app.inject({ url: `/v1/customers/${customerId}/explain`, headers: { authorization: `Bearer ${foreign}` } });
+    expect(theirs.statusCode).toBe(404);
   });
 
   it('answers 404 with the route it could not find', async () => {

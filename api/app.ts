@@ -1,9 +1,16 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ApiContext } from './context.ts';
 import { keepRejected } from './rejections.ts';
+import { customerRoutes } from './routes/customers.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { eventsRoutes } from './routes/events.ts';
+import { experimentsRoutes } from './routes/experiments.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { reportsRoutes } from './routes/reports.ts';
+import { segmentRoutes } from './routes/segment.ts';
+import { shopifyRoutes } from './routes/shopify.ts';
+import { wooRoutes } from './routes/woocommerce.ts';
 
 export const BODY_LIMIT_BYTES = 1_048_576;
 
@@ -38,5 +45,12 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   app.register(healthRoutes(ctx));
   app.register(metricsRoutes(ctx));
   app.register(eventsRoutes(ctx));
+  app.register(experimentsRoutes(ctx));
+  app.register(reportsRoutes(ctx));
+  app.register(dashboardRoutes(ctx));
+  app.register(customerRoutes(ctx));
+  app.register(segmentRoutes(ctx));
+  app.register(shopifyRoutes(ctx));
+  app.register(wooRoutes(ctx));
   return app;
 }

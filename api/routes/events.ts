@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { canonicalEvent } from '../../ingest/canonical.ts';
-import { applyEvent } from '../../ingest/entry.ts';
-import { routeEvent } from '../../journeys/router.ts';
+import { ingestEvents } from '../../ingest/pipeline.ts';
 import { requireScope } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { keepRejected } from '../rejections.ts';
@@ -18,16 +17,12 @@ export function eventsRoutes(ctx: ApiContext): FastifyPluginAsync {
         await keepRejected(ctx, request, 'api', 422, errors);
         return reply.code(422).send({ error: 'invalid_event', errors });
       }
-      const effect = await applyEvent(ctx, shopId, 'api', parsed.data);
-      if (effect.duplicate) return reply.code(200).send({ status: 'duplicate' });
-      ctx.metrics.eventsIngested.inc({ source: 'api', type: parsed.data.type });
-      const journeys = await routeEvent(
-        { temporal: ctx.temporal, database: ctx.database, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE, timeScale: ctx.config.JOURNEY_TIME_SCALE, logger: ctx.logger, metrics: ctx.metrics },
-        shopId,
-        'api',
-        effect,
-      );
-      return reply.code(202).send({ status: 'accepted', customerId: effect.customerId, journeys });
+      const journeys = { temporal: ctx.temporal, database: ctx.database, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE, timeScale: ctx.config.JOURNEY_TIME_SCALE, logger: ctx.logger, metrics: ctx.metrics };
+      const outcome = await ingestEvents({ ...ctx, journeys }, shopId, 'api', [parsed.data]);
+      const [result] = outcome.results;
+      if (!result?.ok) throw new Error(`the event could not be stored: ${outcome.failed[0]?.error ?? 'unknown error'}`);
+      if (result.effect.duplicate) return reply.code(200).send({ status: 'duplicate' });
+      return reply.code(202).send({ status: 'accepted', customerId: result.effect.customerId, journeys: outcome.journeys });
     });
   };
 }
