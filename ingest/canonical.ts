@@ -95,7 +95,8 @@ export const canonicalEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cart_item_added'), ...base, cartId: id, currency, item: lineItem }),
   z.object({ type: z.literal('cart_item_removed'), ...base, cartId: id, currency, item: lineItem }),
   z.object({ type: z.literal('order_status'), ...base, orderId: id, status: z.enum(['paid', 'fulfilled', 'cancelled']), order: orderSnapshot.optional() }),
-  z.object({ type: z.literal('order_refunded'), ...base, orderId: id, refundId: id, amountMinor: minor.positive(), currency }),
+  /** Refund notices often name only the order (Shopify refunds/create): the customer is then the order's. */
+  z.object({ type: z.literal('order_refunded'), ...base, customer: customerRef.optional(), orderId: id, refundId: id, amountMinor: minor.positive(), currency }),
   z.object({ type: z.literal('product_updated'), eventId: id, occurredAt: instant, product: productRecord }),
   z.object({ type: z.literal('inventory_updated'), eventId: id, occurredAt: instant, itemId: id, productId: id.optional(), available: z.number().int() }),
 ]);

@@ -5,7 +5,7 @@ import { carts, consents, contacts, customers, events, orders, products, shops }
 import { PiiCipher } from '../lib/pii.ts';
 import { createTestDatabase } from '../test/db.ts';
 import { TEST_PII_KEY } from '../test/temporal.ts';
-import { canonicalEvent, type CanonicalEvent, type CanonicalEventInput } from './canonical.ts';
+import { canonicalEvent, type CanonicalEventInput, type CustomerEvent } from './canonical.ts';
 import { applyEvent, applyEvents, canonicalOrderId, type EntryDeps } from './entry.ts';
 
 let database: Database;
@@ -13,7 +13,8 @@ let deps: EntryDeps;
 const shopId = 'shop-entry';
 let n = 0;
 const at = (minute: number) => new Date(Date.UTC(2026, 4, 1, 10, minute)).toISOString();
-const ev = (e: Record<string, unknown>): CanonicalEvent => canonicalEvent.parse({ eventId: `e${++n}`, occurredAt: at(0), ...e } as CanonicalEventInput);
+// Cast: the tests pass catalog events too, and read effects field by field.
+const ev = (e: Record<string, unknown>) => canonicalEvent.parse({ eventId: `e${++n}`, occurredAt: at(0), ...e } as CanonicalEventInput) as CustomerEvent;
 
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -8,7 +8,7 @@ import { BROWSE_DWELL_MS, isCatalogEvent, type CanonicalEvent, type CatalogEvent
 import { applyBulkViews, isBulkView } from './bulk-views.ts';
 import { resolveCustomer, type Tx } from './identity.ts';
 import { applyCartChange, type CartState } from './carts.ts';
-import { applyOrderEvent } from './orders.ts';
+import { applyOrderEvent, orderCustomer } from './orders.ts';
 import { recordConsents } from './consents.ts';
 import { IngestError } from './errors.ts';
 
@@ -45,11 +45,11 @@ export type EntryEffect =
       consentsWithdrawn?: Channel[];
     };
 
-/** What a catalog event (product or stock update) changed. */
+/** What an event that concerns no known customer changed (product and stock updates, a refund for an order not yet seen). */
 export interface CatalogEffect {
   duplicate: false;
   customerId: null;
-  event: CatalogEvent;
+  event: CatalogEvent | Extract<CanonicalEvent, { type: 'order_refunded' }>;
   stock: StockChange[];
 }
 
@@ -78,7 +78,17 @@ export async function applyEvent(deps: EntryDeps, shopId: string, source: string
         await insertEventRow(tx, shopId, source, event, null);
         return { duplicate: false as const, customerId: null, event, stock: await applyCatalogEvent(tx, shopId, source, event) };
       }
-      const customer = await resolveCustomer(tx, deps.cipher, shopId, source, event.customer);
+      let customer = { customerId: '', created: false, identified: false };
+      if (event.customer) customer = await resolveCustomer(tx, deps.cipher, shopId, source, event.customer);
+      else {
+        const owner = event.type === 'order_refunded' ? await orderCustomer(tx, shopId, source, event.orderId) : undefined;
+        if (!owner) {
+          await insertEventRow(tx, shopId, source, event, null);
+          await applyOrderEvent(tx, shopId, source, null, event as Extract<CanonicalEvent, { type: 'order_refunded' }>);
+          return { duplicate: false as const, customerId: null, event: event as Extract<CanonicalEvent, { type: 'order_refunded' }>, stock: [] };
+        }
+        customer.customerId = owner;
+      }
       const { customerId } = customer;
       const dwell = await insertEventRow(tx, shopId, source, event, customerId);
       const effect: Extract<EntryEffect, { duplicate: false }> = {

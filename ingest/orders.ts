@@ -17,7 +17,7 @@ type Snapshot = z.infer<typeof orderSnapshot>;
  * about its progress, then derives the status from all facts held. Returns whether the order was
  * created by this event.
  */
-export async function applyOrderEvent(tx: Tx, shopId: string, source: string, customerId: string, event: OrderEvent): Promise<boolean> {
+export async function applyOrderEvent(tx: Tx, shopId: string, source: string, customerId: string | null, event: OrderEvent): Promise<boolean> {
   const key = { shopId, source, sourceOrderId: event.orderId };
   const facts: (Omit<OrderFact, 'currency'> & { factId: string; currency: string | null })[] = [];
   let snapshot: Snapshot | undefined;
@@ -37,10 +37,16 @@ export async function applyOrderEvent(tx: Tx, shopId: string, source: string, cu
     }
     facts.push({ kind: 'refund', factId: event.refundId, amountMinor: event.amountMinor, currency: event.currency, occurredAt: new Date(event.occurredAt) });
   }
-  const created = snapshot ? await createOrder(tx, shopId, source, customerId, snapshot) : false;
+  const created = snapshot && customerId ? await createOrder(tx, shopId, source, customerId, snapshot) : false;
   if (facts.length) await tx.insert(orderFacts).values(facts.map((f) => ({ ...key, ...f }))).onConflictDoNothing();
   await recomputeOrder(tx, shopId, source, event.orderId);
   return created;
+}
+
+/** The customer an order belongs to, if we hold the order. */
+export async function orderCustomer(tx: Tx, shopId: string, source: string, sourceOrderId: string): Promise<string | undefined> {
+  const [row] = await tx.select({ customerId: orders.customerId }).from(orders).where(eq(orders.id, canonicalOrderId(shopId, source, sourceOrderId)));
+  return row?.customerId;
 }
 
 async function createOrder(tx: Tx, shopId: string, source: string, customerId: string, o: Snapshot): Promise<boolean> {
