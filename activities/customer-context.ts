@@ -23,6 +23,11 @@ export class UnknownCustomerError extends Error {
   }
 }
 
+/** Channels an address on file lets us use: e-mail for an e-mail address, SMS and WhatsApp for a phone. */
+export function reachableChannels(has: { email: boolean; phone: boolean }): Channel[] {
+  return [...(has.email ? (['email'] as const) : []), ...(has.phone ? (['sms', 'whatsapp'] as const) : [])];
+}
+
 /** Everything decide and recheck need to know about a customer, without reading their PII. */
 export async function loadCustomerContext(db: Db, shopId: string, customerId: string): Promise<CustomerContext> {
   const [row] = await db
@@ -42,9 +47,7 @@ export async function loadCustomerContext(db: Db, shopId: string, customerId: st
     .select({ email: contacts.emailEnc, phone: contacts.phoneEnc })
     .from(contacts)
     .where(and(eq(contacts.shopId, shopId), eq(contacts.customerId, customerId)));
-  const reachable: Channel[] = [];
-  if (contact?.email) reachable.push('email');
-  if (contact?.phone) reachable.push('sms', 'whatsapp');
+  const reachable = reachableChannels({ email: Boolean(contact?.email), phone: Boolean(contact?.phone) });
   return {
     timezone: row.customer.timezone ?? row.shop.timezone,
     locale: row.customer.locale,

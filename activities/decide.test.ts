@@ -13,6 +13,7 @@ import type { Database } from '../db/client.ts';
 import type { DecideRequest } from '../workflows/types.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createDecide } from './decide.ts';
+import { decideBatch } from '../learning/decide-batch.ts';
 
 describe('decide activity (models over stored state)', () => {
   let database: Database;
@@ -69,8 +70,11 @@ describe('decide activity (models over stored state)', () => {
     const state = newCustomerModelState('UTC', at);
     state.channels = { sms: { successes: 30, failures: 10, asOf: at }, email: { successes: 0, failures: 40, asOf: at } };
     await database.db.transaction((tx) => saveCustomerModel(tx, shopId, customerId, state));
-    const decision = await createDecide(deps)(request(customerId));
-    expect(decision).toMatchObject({ action: 'send', channel: 'sms' });
+    // Thompson sampling explores: over 40 steps (40 seeds) SMS must win nearly always, not just once.
+    const decide = createDecide(deps);
+    const channels = [];
+    for (let step = 1; step <= 40; step++) channels.push((await decide(request(customerId, { step }))).channel);
+    expect(channels.filter((c) => c === 'sms').length).toBeGreaterThanOrEqual(36);
   });
 
   it('offers no discount on a step that allows none, and at most the step cap on one that does', async () => {
@@ -79,6 +83,19 @@ describe('decide activity (models over stored state)', () => {
     expect(first.discountTier).toBe(0);
     const second = await createDecide(deps)(request(customerId, { step: 2, maxDiscountTier: 10 }));
     expect([0, 5, 10]).toContain(second.discountTier);
+  });
+
+  it('decides a campaign batch the way the activity would, and the activity then finds the stored decisions', async () => {
+    const ids = [await seedCustomer(deps, shopId), await seedCustomer(deps, shopId, {}, [{ channel: 'email', granted: false }]), await seedCustomer(deps, shopId)];
+    const base = { shopId, journey: 'clearance' as const, step: 1, contentType: 'clearance', productIds: ['p-kettle'], earliest: at, latest: '2026-06-12T06:00:00Z' };
+    const batch = await decideBatch(database, { ...base, customerIds: ids, workflowIdFor: (c) => `clearance:${shopId}:${c}:camp1`, timeScale: 1, basketValueMinor: 5900, propensityDraws: 200 });
+    expect([...batch.keys()].sort()).toEqual([...ids].sort());
+    expect(batch.get(ids[1]!)?.action).toBe('none');
+    // A fresh database row for an independent decision of the first customer by the activity, same seed and inputs.
+    const independent = await createDecide(deps)({ ...base, customerId: ids[0]!, workflowId: `clearance:${shopId}:${ids[0]}:camp1-check` });
+    expect(independent.channel).toBe(batch.get(ids[0]!)?.channel);
+    const stored = await createDecide(deps)({ ...base, customerId: ids[2]!, workflowId: `clearance:${shopId}:${ids[2]}:camp1` });
+    expect(stored).toEqual(batch.get(ids[2]!));
   });
 
   it('compresses the wait by the time scale without changing the choice', async () => {
