@@ -1,20 +1,19 @@
 import { and, desc, eq, gte, inArray, isNotNull } from 'drizzle-orm';
-import { dispatches, orders, products } from '../db/schema.ts';
+import { frequencySlots, pushSubscriptions, suppressions } from '../db/schema-channels.ts';
+import { contacts, dispatches, orders, products, shops } from '../db/schema.ts';
+import { DEFAULT_FREQUENCY_CAP_MS, frequencyCapMs } from '../channels/protection.ts';
 import { inQuietHours, localMinuteOfDay, nextAllowedInstant } from '../lib/local-time.ts';
 import type { Channel, RecheckRequest, RecheckResult } from '../workflows/types.ts';
 import { loadCustomerContext } from './customer-context.ts';
 import type { ActivityDeps } from './deps.ts';
 
 /** Marketing frequency caps per customer and channel (defaults; shops may tighten them). */
-export const FREQUENCY_CAP_MS: Partial<Record<Channel, number>> = {
-  email: 16 * 3_600_000,
-  sms: 24 * 3_600_000,
-  whatsapp: 24 * 3_600_000,
-};
+export const FREQUENCY_CAP_MS: Partial<Record<Channel, number>> = DEFAULT_FREQUENCY_CAP_MS;
 
 /**
  * The last look before a message goes out: anything may have changed while the journey slept.
- * Returns the first reason not to send, with a retry instant when waiting would fix it.
+ * Returns the first reason not to send, with a retry instant when waiting would fix it. Dispatch
+ * applies the same rules again at the moment of sending, atomically for the frequency cap.
  */
 export function createRecheck(deps: ActivityDeps) {
   return async function recheck(request: RecheckRequest): Promise<RecheckResult> {
@@ -31,7 +30,7 @@ export function createRecheck(deps: ActivityDeps) {
 
     const context = await loadCustomerContext(db, request.shopId, request.customerId);
     if (context.consent[request.channel] !== true) return { ok: false, reason: 'consent_withdrawn' };
-    if (!context.reachable.includes(request.channel)) return { ok: false, reason: 'unreachable' };
+    if (!(await reachable(request, context.reachable))) return { ok: false, reason: 'unreachable' };
 
     if (request.productIds.length > 0) {
       const items = await db
@@ -41,23 +40,11 @@ export function createRecheck(deps: ActivityDeps) {
       if (items.length > 0 && items.every((p) => p.stock !== null && p.stock <= 0)) return { ok: false, reason: 'out_of_stock' };
     }
 
-    const cap = FREQUENCY_CAP_MS[request.channel];
+    const [shop] = await db.select({ settings: shops.settings }).from(shops).where(eq(shops.id, request.shopId));
+    const cap = frequencyCapMs(request.channel, shop?.settings ?? {});
     if (cap) {
-      const [last] = await db
-        .select({ sentAt: dispatches.sentAt })
-        .from(dispatches)
-        .where(
-          and(
-            eq(dispatches.shopId, request.shopId),
-            eq(dispatches.customerId, request.customerId),
-            eq(dispatches.channel, request.channel),
-            isNotNull(dispatches.sentAt),
-            gte(dispatches.sentAt, new Date(now.getTime() - cap)),
-          ),
-        )
-        .orderBy(desc(dispatches.sentAt))
-        .limit(1);
-      if (last?.sentAt) return { ok: false, reason: 'frequency_cap', retryAt: new Date(last.sentAt.getTime() + cap).toISOString() };
+      const last = await lastSentAt(request, now, cap);
+      if (last) return { ok: false, reason: 'frequency_cap', retryAt: new Date(last.getTime() + cap).toISOString() };
     }
 
     if (inQuietHours(localMinuteOfDay(now, context.timezone), context.quietStartMinute, context.quietEndMinute)) {
@@ -66,4 +53,47 @@ export function createRecheck(deps: ActivityDeps) {
     }
     return { ok: true };
   };
+
+  /** An address on file that is not suppressed (push: a live subscription). */
+  async function reachable(request: RecheckRequest, withAddress: Channel[]): Promise<boolean> {
+    const { db } = deps.database;
+    if (request.channel === 'push') {
+      const [sub] = await db
+        .select({ hash: pushSubscriptions.endpointHash })
+        .from(pushSubscriptions)
+        .where(and(eq(pushSubscriptions.shopId, request.shopId), eq(pushSubscriptions.customerId, request.customerId)))
+        .limit(1);
+      return sub !== undefined;
+    }
+    if (!withAddress.includes(request.channel)) return false;
+    const [contact] = await db
+      .select({ emailHash: contacts.emailHash, phoneHash: contacts.phoneHash })
+      .from(contacts)
+      .where(and(eq(contacts.shopId, request.shopId), eq(contacts.customerId, request.customerId)));
+    const hash = request.channel === 'email' ? contact?.emailHash : contact?.phoneHash;
+    if (!hash) return true;
+    const [suppressed] = await db
+      .select({ reason: suppressions.reason })
+      .from(suppressions)
+      .where(and(eq(suppressions.shopId, request.shopId), eq(suppressions.channel, request.channel), eq(suppressions.addressHash, hash)));
+    return suppressed === undefined;
+  }
+
+  /** The latest send on the channel within the cap: the frequency slot, or the ledger for older sends. */
+  async function lastSentAt(request: RecheckRequest, now: Date, cap: number): Promise<Date | null> {
+    const { db } = deps.database;
+    const windowStart = new Date(now.getTime() - cap);
+    const [slot] = await db
+      .select({ at: frequencySlots.lastSentAt })
+      .from(frequencySlots)
+      .where(and(eq(frequencySlots.shopId, request.shopId), eq(frequencySlots.customerId, request.customerId), eq(frequencySlots.channel, request.channel), gte(frequencySlots.lastSentAt, windowStart)));
+    if (slot) return slot.at;
+    const [last] = await db
+      .select({ sentAt: dispatches.sentAt })
+      .from(dispatches)
+      .where(and(eq(dispatches.shopId, request.shopId), eq(dispatches.customerId, request.customerId), eq(dispatches.channel, request.channel), isNotNull(dispatches.sentAt), gte(dispatches.sentAt, windowStart)))
+      .orderBy(desc(dispatches.sentAt))
+      .limit(1);
+    return last?.sentAt ?? null;
+  }
 }
