@@ -68,7 +68,11 @@ class Timeline {
   }
 }
 
-export type RunOptions = { traceCustomers?: ReadonlySet<number> };
+export type RunOptions = {
+  traceCustomers?: ReadonlySet<number>;
+  /** Journey ids as the product names them (the decision seed derives from it); default a sim id. */
+  workflowIdOf?: (cart: SimCart) => string;
+};
 
 export function runPolicy(world: World, policy: Policy, options: RunOptions = {}): RunResult {
   const tally = emptyTally();
@@ -140,7 +144,7 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
     const action = policy.decide({
       cart,
       customerKey: `cus_sim${cart.customer}`,
-      workflowId: `cart-abandon:sim:cus_sim${cart.customer}:${cart.id}`,
+      workflowId: options.workflowIdOf?.(cart) ?? `cart-abandon:sim:cus_sim${cart.customer}:${cart.id}`,
       timeZone: c.timeZone,
       decideAtMs,
       windowEndMs: decideAtMs + CART_TIMING.sendWindowMs,

@@ -1,10 +1,10 @@
 // nextbest's learned policy: the real decision models (models/index.ts) called the way the product
 // calls them. Per customer a CustomerModelState, per stage a DiscountSegmentState, one ShopModelState;
 // decideAction picks channel, send instant and tier; updateOnOutcome folds each outcome in when it
-// happens; recordSiteActivity sees cart visits. The weekly retrain (pooled channel priors, population
-// send-time curves, lifecycle thresholds) uses the models' own helpers: the product has no retrain job
-// yet, so this is the sim's stand-in for it. Ablations switch one model off at its input, never by
-// re-implementing a choice.
+// happens; recordSiteActivity sees cart visits. The weekly retrain is learning/retrain.ts's refit
+// (thresholds from repeat gaps, channel priors per channel and stage, population send-time curves from
+// engagement) done in memory with the same models helpers and constants, since that one reads Postgres.
+// Ablations switch one model off at its input, never by re-implementing a choice.
 
 import { countsAt } from '../../models/core/decay.ts';
 import {
@@ -46,15 +46,25 @@ export type NextbestOptions = {
   /** Routing learned, discount fixed to this tier (the like-for-like flat-discount comparison). */
   fixedTier?: DiscountTier;
   propensityDraws?: number;
+  /**
+   * Feed cart visits to recordSiteActivity. The models support it but the product's ingest does not
+   * call it yet, so it is off by default: the fast path measures what the product does.
+   */
+  siteActivity?: boolean;
+  /** Run the weekly retrain (default on); the real-engine sample runs none, so its fast path neither. */
+  retrain?: boolean;
 };
 
-/** Journey parameters the product's cart-abandon decide passes (a reminder loses half its value per day). */
+/** Journey parameters the product's cart-abandon decide passes (activities/decide.ts). */
 export const CART_DECIDE = {
-  urgencyHalfLifeHours: 24,
+  /** URGENCY_HALF_LIFE_HOURS['cart-abandon'] in activities/decide.ts. */
+  urgencyHalfLifeHours: 12,
   /** workflows/cart-abandon.ts: the most a cart touch may offer. */
   maxDiscountTier: 15 as DiscountTier,
-  /** Evidence pooled into a stage × channel prior is worth at most this many sends. */
-  priorSampleSize: 10,
+  /** learning/retrain.ts: a pooled prior is worth at most this many sends (PRIOR_EFFECTIVE_SIZE)… */
+  priorSampleSize: 20,
+  /** …and a stage gets its own prior from this many decayed sends (MIN_STAGE_TRIALS). */
+  minStageTrials: 50,
 } as const;
 
 export function cartContents(discount: boolean): ContentCandidate[] {
@@ -127,6 +137,7 @@ export class NextbestPolicy implements Policy {
   }
 
   onSiteActivity(customer: number, timeZone: string, atMs: number): void {
+    if (!this.options.siteActivity) return;
     const c = this.customer(customer, timeZone, atMs);
     this.customers.set(customer, recordSiteActivity(c, new Date(atMs).toISOString(), this.shop.halfLifeDays));
   }
@@ -152,11 +163,11 @@ export class NextbestPolicy implements Policy {
 
   /** The weekly retrain: pooled channel priors per stage, population send-time curves, stage thresholds. */
   onWeek(nowMs: number): void {
+    if (this.options.retrain === false) return;
     const half = this.shop.halfLifeDays;
     const channelPriors: ShopModelState['channelPriors'] = { ...this.shop.channelPriors };
     const population: ShopModelState['sendTime']['population'] = {};
     const all = [...this.customers.values()];
-    const site = buildPopulationCurve(all.map((c) => c.siteActivity), nowMs, half);
     for (const ch of PERSON_CHANNELS) {
       const pooled = (cs: readonly CustomerModelState[]) => {
         let s = 0;
@@ -173,12 +184,12 @@ export class NextbestPolicy implements Policy {
         const prior: ChannelPrior = { all: priorFromShopRate(total.s, total.s + total.f, CART_DECIDE.priorSampleSize), byStage: {} };
         for (const stage of STAGES) {
           const k = pooled(all.filter((c) => c.lifecycle.stage === stage));
-          if (k.s + k.f >= 20) prior.byStage![stage] = priorFromShopRate(k.s, k.s + k.f, CART_DECIDE.priorSampleSize);
+          if (k.s + k.f >= CART_DECIDE.minStageTrials) prior.byStage![stage] = priorFromShopRate(k.s, k.s + k.f, CART_DECIDE.priorSampleSize);
         }
         channelPriors[ch] = prior;
       }
-      const engaged = buildPopulationCurve(all.map((c) => c.sendTime[ch]), nowMs, half);
-      population[ch] = engaged.map((w, h) => w + this.shop.sendTime.siteActivityWeight * site[h]!);
+      const hours = all.map((c) => c.sendTime[ch]).filter((h) => h !== undefined);
+      if (hours.length > 0) population[ch] = buildPopulationCurve(hours, nowMs, half);
     }
     const gaps = repeatPurchaseGaps([...this.orders.values()].map((os) => os.map((o) => o.at)));
     this.thresholds = fitStageThresholds(gaps);

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { SCENARIOS } from '../scenario.ts';
+import { runEngineSample } from './sample.ts';
+
+describe('real-engine sample (time-skipping Temporal, real activities, ingest and outbox)', () => {
+  it('matches the fast path cart by cart for the same seed', async () => {
+    const comparisons = await runEngineSample(SCENARIOS.default!, 4, 12);
+    expect(comparisons.length).toBeGreaterThan(5);
+    if (process.env.SIM_DEBUG) console.log(JSON.stringify(comparisons.filter((c) => !c.agree), null, 1));
+    // Every decision the product's decide activity made is the fast path's decision for the same cart.
+    expect(comparisons.filter((c) => !c.decisionAgrees).map((c) => `${c.cartId}: ${c.why}`)).toEqual([]);
+    // Every cart the engine delivered ends alike (delivery, conversion, order instant).
+    const delivered = comparisons.filter((c) => c.engine.sentAtMs !== null);
+    expect(delivered.length).toBeGreaterThan(0);
+    expect(delivered.filter((c) => !c.agree).map((c) => `${c.cartId}: ${c.why}`)).toEqual([]);
+  }, 300_000);
+});
