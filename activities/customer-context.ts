@@ -30,23 +30,25 @@ export function reachableChannels(has: { email: boolean; phone: boolean }): Chan
 
 /** Everything decide and recheck need to know about a customer, without reading their PII. */
 export async function loadCustomerContext(db: Db, shopId: string, customerId: string): Promise<CustomerContext> {
-  const [row] = await db
-    .select({ customer: customers, shop: shops })
-    .from(customers)
-    .innerJoin(shops, eq(shops.id, customers.shopId))
-    .where(and(eq(customers.shopId, shopId), eq(customers.id, customerId)));
+  const [[row], consentRows, [contact]] = await Promise.all([
+    db
+      .select({ customer: customers, shop: shops })
+      .from(customers)
+      .innerJoin(shops, eq(shops.id, customers.shopId))
+      .where(and(eq(customers.shopId, shopId), eq(customers.id, customerId))),
+    db
+      .select({ channel: consents.channel, granted: consents.granted })
+      .from(consents)
+      .where(and(eq(consents.shopId, shopId), eq(consents.customerId, customerId)))
+      .orderBy(desc(consents.recordedAt), desc(consents.id)),
+    db
+      .select({ email: contacts.emailEnc, phone: contacts.phoneEnc })
+      .from(contacts)
+      .where(and(eq(contacts.shopId, shopId), eq(contacts.customerId, customerId))),
+  ]);
   if (!row) throw new UnknownCustomerError(shopId, customerId);
-  const consentRows = await db
-    .select({ channel: consents.channel, granted: consents.granted })
-    .from(consents)
-    .where(and(eq(consents.shopId, shopId), eq(consents.customerId, customerId)))
-    .orderBy(desc(consents.recordedAt), desc(consents.id));
   const consent: Partial<Record<Channel, boolean>> = {};
   for (const c of consentRows) consent[c.channel as Channel] ??= c.granted;
-  const [contact] = await db
-    .select({ email: contacts.emailEnc, phone: contacts.phoneEnc })
-    .from(contacts)
-    .where(and(eq(contacts.shopId, shopId), eq(contacts.customerId, customerId)));
   const reachable = reachableChannels({ email: Boolean(contact?.email), phone: Boolean(contact?.phone) });
   return {
     timezone: row.customer.timezone ?? row.shop.timezone,

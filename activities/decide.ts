@@ -14,18 +14,20 @@ import type { ActivityDeps } from './deps.ts';
 export function createDecide(deps: ActivityDeps) {
   return async function decide(request: DecideRequest): Promise<Decision> {
     const { db } = deps.database;
-    const stored = await storedDecision(deps, request);
-    if (stored) return stored;
-
     // The workflow's clock, not the activity's: replays and time-skipping tests see the same decision.
     const now = request.earliest;
-    const context = await loadCustomerContext(db, request.shopId, request.customerId);
-    const shop = await loadShopModel(db, request.shopId);
+    // Independent reads go out together; on Postgres each takes its own pooled connection.
+    const [stored, context, shop, basketValueMinor] = await Promise.all([
+      storedDecision(deps, request),
+      loadCustomerContext(db, request.shopId, request.customerId),
+      loadShopModel(db, request.shopId),
+      basketValue(deps, request),
+    ]);
+    if (stored) return stored;
     const customer = await loadCustomerModel(db, request.shopId, request.customerId, context.timezone, now);
     const discount = await loadDiscountSegment(db, request.shopId, discountSegmentKey(customer.lifecycle.stage), now);
-    const basketValueMinor = await basketValue(deps, request);
     const { decision, model } = decideStep({ request, context, shop, customer, discount, basketValueMinor, timeScale: deps.timeScale });
-    await db
+    const inserted = await db
       .insert(decisions)
       .values({
         shopId: request.shopId,
@@ -34,8 +36,10 @@ export function createDecide(deps: ActivityDeps) {
         step: request.step,
         decision: decisionRecord(decision, model, customer.lifecycle.stage),
       })
-      .onConflictDoNothing();
-    // If a concurrent attempt stored its decision first, that one stands.
+      .onConflictDoNothing()
+      .returning({ id: decisions.id });
+    if (inserted.length > 0) return decision;
+    // A concurrent attempt stored its decision first: that one stands.
     return (await storedDecision(deps, request)) ?? decision;
   };
 }

@@ -33,39 +33,22 @@ export async function decideBatch(database: Database, request: BatchRequest): Pr
   for (const row of await db.select().from(discountSegmentStates).where(eq(discountSegmentStates.shopId, request.shopId))) segments.set(row.segment, row.state);
   const { basketValueMinor } = request;
   const out = new Map<string, Decision>();
-  for (let i = 0; i < request.customerIds.length; i += CHUNK) {
-    const ids = request.customerIds.slice(i, i + CHUNK);
-    const people = await db
-      .select({ id: customers.id, timezone: customers.timezone, shopTimezone: shops.timezone })
-      .from(customers)
-      .innerJoin(shops, eq(shops.id, customers.shopId))
-      .where(and(eq(customers.shopId, request.shopId), inArray(customers.id, ids)));
-    const consentRows = await db
-      .selectDistinctOn([consents.customerId, consents.channel], { customerId: consents.customerId, channel: consents.channel, granted: consents.granted })
-      .from(consents)
-      .where(and(eq(consents.shopId, request.shopId), inArray(consents.customerId, ids)))
-      .orderBy(consents.customerId, consents.channel, desc(consents.recordedAt), desc(consents.id));
-    const contactRows = await db
-      .select({ customerId: contacts.customerId, email: contacts.emailEnc, phone: contacts.phoneEnc })
-      .from(contacts)
-      .where(and(eq(contacts.shopId, request.shopId), inArray(contacts.customerId, ids)));
-    const states = await db
-      .select({ customerId: customerModelStates.customerId, state: customerModelStates.state })
-      .from(customerModelStates)
-      .where(and(eq(customerModelStates.shopId, request.shopId), inArray(customerModelStates.customerId, ids)));
-
-    const consentOf = new Map<string, Partial<Record<Channel, boolean>>>();
-    for (const c of consentRows) consentOf.set(c.customerId, { ...consentOf.get(c.customerId), [c.channel]: c.granted });
-    const contactOf = new Map(contactRows.map((c) => [c.customerId, c]));
-    const stateOf = new Map(states.map((s) => [s.customerId, s.state]));
+  const chunks: string[][] = [];
+  for (let i = 0; i < request.customerIds.length; i += CHUNK) chunks.push(request.customerIds.slice(i, i + CHUNK));
+  // Pipelined: the next chunk's state loads and the previous chunk's inserts run while this one decides.
+  let loading = chunks[0] ? loadChunk(database, request.shopId, chunks[0]) : null;
+  let storing: Promise<unknown> = Promise.resolve();
+  for (let c = 0; c < chunks.length; c++) {
+    const chunk = await loading!;
+    loading = chunks[c + 1] ? loadChunk(database, request.shopId, chunks[c + 1]!) : null;
     const rows: (typeof decisions.$inferInsert)[] = [];
-    for (const person of people) {
+    for (const person of chunk.people) {
       const timezone = person.timezone ?? person.shopTimezone;
-      const customer = stateOf.get(person.id) ?? newCustomerModelState(timezone, request.earliest);
+      const customer = chunk.stateOf.get(person.id) ?? newCustomerModelState(timezone, request.earliest);
       const segment = discountSegmentKey(customer.lifecycle.stage);
-      const contact = contactOf.get(person.id);
+      const contact = chunk.contactOf.get(person.id);
       const context: Pick<CustomerContext, 'consent' | 'reachable'> = {
-        consent: consentOf.get(person.id) ?? {},
+        consent: chunk.consentOf.get(person.id) ?? {},
         reachable: reachableChannels({ email: Boolean(contact?.email), phone: Boolean(contact?.phone) }),
       };
       const workflowId = request.workflowIdFor(person.id);
@@ -82,7 +65,42 @@ export async function decideBatch(database: Database, request: BatchRequest): Pr
       out.set(person.id, decision);
       rows.push({ shopId: request.shopId, customerId: person.id, workflowId, step: request.step, decision: decisionRecord(decision, model, customer.lifecycle.stage) });
     }
-    if (rows.length) await db.insert(decisions).values(rows).onConflictDoNothing();
+    await storing;
+    storing = rows.length ? db.insert(decisions).values(rows).onConflictDoNothing() : Promise.resolve();
   }
+  await storing;
   return out;
+}
+
+/** Everything a chunk of customers' decisions reads, in four set-wise queries run together. */
+async function loadChunk(database: Database, shopId: string, ids: string[]) {
+  const { db } = database;
+  const [people, consentRows, contactRows, states] = await Promise.all([
+    db
+      .select({ id: customers.id, timezone: customers.timezone, shopTimezone: shops.timezone })
+      .from(customers)
+      .innerJoin(shops, eq(shops.id, customers.shopId))
+      .where(and(eq(customers.shopId, shopId), inArray(customers.id, ids))),
+    db
+      .selectDistinctOn([consents.customerId, consents.channel], { customerId: consents.customerId, channel: consents.channel, granted: consents.granted })
+      .from(consents)
+      .where(and(eq(consents.shopId, shopId), inArray(consents.customerId, ids)))
+      .orderBy(consents.customerId, consents.channel, desc(consents.recordedAt), desc(consents.id)),
+    db
+      .select({ customerId: contacts.customerId, email: contacts.emailEnc, phone: contacts.phoneEnc })
+      .from(contacts)
+      .where(and(eq(contacts.shopId, shopId), inArray(contacts.customerId, ids))),
+    db
+      .select({ customerId: customerModelStates.customerId, state: customerModelStates.state })
+      .from(customerModelStates)
+      .where(and(eq(customerModelStates.shopId, shopId), inArray(customerModelStates.customerId, ids))),
+  ]);
+  const consentOf = new Map<string, Partial<Record<Channel, boolean>>>();
+  for (const c of consentRows) consentOf.set(c.customerId, { ...consentOf.get(c.customerId), [c.channel]: c.granted });
+  return {
+    people,
+    consentOf,
+    contactOf: new Map(contactRows.map((c) => [c.customerId, c])),
+    stateOf: new Map(states.map((s) => [s.customerId, s.state])),
+  };
 }
