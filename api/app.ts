@@ -1,6 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { channelApiOptionsFromConfig, type ChannelApiOptions } from '../channels/api-options.ts';
 import type { ApiContext } from './context.ts';
 import { keepRejected } from './rejections.ts';
+import { linkRoutes } from './routes/links.ts';
+import { placementRoutes } from './routes/placements.ts';
+import { resendWebhookRoutes } from './routes/resend-webhooks.ts';
+import { twilioWebhookRoutes } from './routes/twilio-webhooks.ts';
 import { customerRoutes } from './routes/customers.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { eventsRoutes } from './routes/events.ts';
@@ -15,7 +20,7 @@ import { wooRoutes } from './routes/woocommerce.ts';
 export const BODY_LIMIT_BYTES = 1_048_576;
 
 /** Builds the HTTP API. No input may crash it or produce a 500 without a logged, kept reason. */
-export function buildApi(ctx: ApiContext): FastifyInstance {
+export function buildApi(ctx: ApiContext, channels: ChannelApiOptions = channelApiOptionsFromConfig(ctx.cipher)): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
 
   // Keep the raw body: webhook signatures are computed over it, and a rejected payload is stored as sent.
@@ -52,5 +57,9 @@ export function buildApi(ctx: ApiContext): FastifyInstance {
   app.register(segmentRoutes(ctx));
   app.register(shopifyRoutes(ctx));
   app.register(wooRoutes(ctx));
+  app.register(linkRoutes(ctx, channels));
+  app.register(resendWebhookRoutes(ctx, channels));
+  app.register(twilioWebhookRoutes(ctx, channels));
+  app.register(placementRoutes(ctx, channels));
   return app;
 }

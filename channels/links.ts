@@ -41,11 +41,21 @@ export class LinkSigner {
   }
 
   clickUrl(dispatchId: string, url: string): string {
-    return `${this.baseUrl}/l/c/${this.sign({ kind: 'click', dispatchId, url })}`;
+    return `${this.baseUrl}/l/c?t=${this.sign({ kind: 'click', dispatchId, url })}`;
   }
 
   unsubscribeUrl(dispatchId: string, channel: Channel): string {
-    return `${this.baseUrl}/l/u/${this.sign({ kind: 'unsubscribe', dispatchId, channel })}`;
+    return `${this.baseUrl}/l/u?t=${this.sign({ kind: 'unsubscribe', dispatchId, channel })}`;
+  }
+
+  /** The token of one of our link URLs, verified; null for anything else. */
+  verifyUrl(url: string): LinkToken | null {
+    try {
+      const parsed = new URL(url);
+      return parsed.origin + parsed.pathname.replace(/\/(c|u)$/, '') === `${this.baseUrl}/l` ? this.verify(parsed.searchParams.get('t') ?? '') : null;
+    } catch {
+      return null;
+    }
   }
 
   private mac(body: string): Buffer {

@@ -1,0 +1,73 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { Resend } from 'resend';
+import type { ChannelApiOptions } from '../../channels/api-options.ts';
+import { findDispatchByProviderId, recordDispatchOutcome, recordProviderEvent, setConsent, type OutcomeKind } from '../../channels/feedback.ts';
+import { suppress } from '../../channels/protection.ts';
+import { normaliseEmail } from '../../lib/pii.ts';
+import type { ApiContext } from '../context.ts';
+import { keepRejected } from '../rejections.ts';
+
+const KINDS: Record<string, OutcomeKind> = {
+  'email.delivered': 'delivered',
+  'email.opened': 'opened',
+  'email.clicked': 'clicked',
+  'email.bounced': 'bounced',
+  'email.complained': 'complained',
+  'email.failed': 'failed',
+};
+
+interface ResendEvent {
+  type: string;
+  created_at?: string;
+  data: { email_id?: string; to?: string[]; bounce?: { type?: string; subType?: string; message?: string } };
+}
+
+/**
+ * Resend's delivery and engagement webhooks, verified by their Svix signature over the raw body.
+ * A hard bounce or a complaint suppresses the address; a complaint also withdraws e-mail consent.
+ */
+export function resendWebhookRoutes(ctx: ApiContext, options: ChannelApiOptions): FastifyPluginAsync {
+  // The SDK's verifier lives on a client instance; verification itself needs no API key.
+  const resend = new Resend('re_webhook_verification_only');
+  return async (app) => {
+    app.post('/v1/webhooks/resend', async (request, reply) => {
+      if (!options.resendWebhookSecret) return reply.code(503).send({ error: 'not_configured', message: 'set RESEND_WEBHOOK_SECRET to receive Resend webhooks' });
+      const header = (name: string) => {
+        const value = request.headers[`svix-${name}`] ?? request.headers[`webhook-${name}`];
+        return typeof value === 'string' ? value : '';
+      };
+      let event: ResendEvent;
+      try {
+        event = resend.webhooks.verify({
+          payload: request.rawBody ?? '',
+          headers: { id: header('id'), timestamp: header('timestamp'), signature: header('signature') },
+          webhookSecret: options.resendWebhookSecret,
+        }) as unknown as ResendEvent;
+      } catch (error) {
+        await keepRejected(ctx, request, 'resend', 401, { code: 'bad_signature', message: (error as Error).message });
+        return reply.code(401).send({ error: 'bad_signature', message: 'the webhook signature does not match RESEND_WEBHOOK_SECRET' });
+      }
+      const kind = KINDS[event.type];
+      if (!kind || !event.data.email_id) return reply.code(200).send({ status: 'ignored', type: event.type });
+      const occurredAt = event.created_at ? new Date(event.created_at) : new Date();
+      const dispatch = await findDispatchByProviderId(ctx.database.db, 'resend', event.data.email_id);
+      const hardBounce = kind === 'bounced' && (event.data.bounce?.type ?? 'Permanent') === 'Permanent';
+      const fresh = await recordProviderEvent(ctx.database.db, {
+        provider: 'resend', providerEventId: header('id'), kind, occurredAt, dispatch,
+        detail: { type: event.type, ...(event.data.bounce ? { bounce: event.data.bounce } : {}) },
+      });
+      if (!fresh) return reply.code(200).send({ status: 'duplicate' });
+      if (!dispatch) {
+        ctx.logger.warn({ emailId: event.data.email_id, type: event.type }, 'Resend event for a message not in the ledger');
+        return reply.code(200).send({ status: 'unknown_message' });
+      }
+      if (kind !== 'bounced' || hardBounce) await recordDispatchOutcome(ctx.database.db, dispatch, kind, occurredAt, event.data.bounce?.message);
+      const to = event.data.to?.[0];
+      if ((hardBounce || kind === 'complained') && to) {
+        await suppress(ctx.database.db, { shopId: dispatch.shopId, channel: 'email', addressHash: ctx.cipher.lookupHash(normaliseEmail(to)), reason: hardBounce ? 'hard_bounce' : 'complaint', source: 'resend' });
+      }
+      if (kind === 'complained') await setConsent(ctx, { shopId: dispatch.shopId, customerId: dispatch.customerId, channel: 'email', granted: false, source: 'resend_complaint' });
+      return reply.code(200).send({ status: 'recorded', kind });
+    });
+  };
+}
