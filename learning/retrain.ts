@@ -32,10 +32,14 @@ export interface RetrainResult {
  * customer's stage is recomputed (time alone turns active customers at-risk), and the changes are
  * returned so win-back journeys can start.
  */
-export async function retrainShop(database: Database, shopId: string, now: Date): Promise<RetrainResult> {
+export async function retrainShop(database: Database, shopId: string, now: Date, options: { refit?: boolean } = {}): Promise<RetrainResult> {
   const { db } = database;
+  const refit = options.refit ?? true;
   const nowMs = now.getTime();
   const shop = await loadShopModel(db, shopId);
+  if (!refit) {
+    return { shopId, customers: 0, thresholds: shop.thresholds, priors: {}, stageChanges: await sweepStages(database, shopId, now) };
+  }
   const halfLife = shop.state.halfLifeDays;
 
   const purchases = new Map<string, string[]>();
@@ -102,6 +106,12 @@ export async function retrainShop(database: Database, shopId: string, now: Date)
     .values({ shopId, state, stageThresholds: thresholds, retrainedAt: now })
     .onConflictDoUpdate({ target: shopModelStates.shopId, set: { state, stageThresholds: thresholds, retrainedAt: now, updatedAt: now } });
 
+  return { shopId, customers: count, thresholds, priors, stageChanges: await sweepStages(database, shopId, now) };
+}
+
+/** Recomputes every customer's stage; time alone turns active customers at-risk and at-risk ones lapsed. */
+export async function sweepStages(database: Database, shopId: string, now: Date): Promise<RetrainResult['stageChanges']> {
+  const { db } = database;
   const stageChanges: RetrainResult['stageChanges'] = [];
   for (let after = ''; ; ) {
     const page = await db
@@ -117,5 +127,5 @@ export async function retrainShop(database: Database, shopId: string, now: Date)
     if (page.length < PAGE) break;
     after = page.at(-1)!.id;
   }
-  return { shopId, customers: count, thresholds, priors, stageChanges };
+  return stageChanges;
 }

@@ -1,0 +1,35 @@
+import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { ModelMaintenanceInput } from '../workflows/model-maintenance.ts';
+
+export type RetrainCadence = 'daily' | 'weekly';
+
+/** Our Temporal Schedules (ids are stable: this is create-or-update, safe on every worker start). */
+export function scheduleDefinitions(taskQueue: string, retrain: RetrainCadence): ScheduleOptions[] {
+  const maintenance = (scheduleId: string, input: ModelMaintenanceInput, calendar: ScheduleOptions['spec']) => ({
+    scheduleId,
+    spec: calendar,
+    action: { type: 'startWorkflow' as const, workflowType: 'modelMaintenanceWorkflow', args: [input], taskQueue, workflowId: scheduleId },
+    policies: { overlap: 'SKIP' as const, catchupWindow: '1 day' },
+  });
+  return [
+    // Time alone turns customers at-risk or lapsed: sweep stages every night.
+    maintenance('nextbest-stage-sweep', { version: 1, refit: false }, { calendars: [{ hour: 3, minute: 15 }] }),
+    maintenance('nextbest-model-retrain', { version: 1, refit: true }, {
+      calendars: [retrain === 'daily' ? { hour: 2, minute: 0 } : { dayOfWeek: 'SUNDAY', hour: 2, minute: 0 }],
+    }),
+  ];
+}
+
+export async function ensureSchedules(client: Client, taskQueue: string, retrain: RetrainCadence): Promise<string[]> {
+  const ids: string[] = [];
+  for (const options of scheduleDefinitions(taskQueue, retrain)) {
+    try {
+      await client.schedule.create(options);
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action }));
+    }
+    ids.push(options.scheduleId);
+  }
+  return ids;
+}
