@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChannelSender, OutgoingMessage, SendResult } from './types.ts';
 
@@ -30,11 +30,30 @@ export class OutboxSender implements ChannelSender {
       contentType: message.contentType,
       to: maskAddress(message.to),
       subject: message.subject,
+      unsubscribeUrl: message.unsubscribeUrl ?? null,
       writtenAt: new Date().toISOString(),
     };
     await writeFile(`${base}.txt`, message.text);
     if (message.html) await writeFile(`${base}.html`, message.html);
     await writeFile(`${base}.json`, `${JSON.stringify(envelope, null, 2)}\n`);
+    await writeIndex(folder);
     return { provider: this.provider, providerMessageId: `outbox:${message.dispatchId}` };
   }
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** index.html in a shop's outbox folder: every message, newest first, linking its HTML and text. */
+async function writeIndex(folder: string): Promise<void> {
+  const envelopes = [];
+  for (const name of (await readdir(folder)).filter((f) => f.endsWith('.json'))) {
+    envelopes.push(JSON.parse(await readFile(join(folder, name), 'utf8')) as { dispatchId: string; channel: string; contentType: string; to: string; subject: string | null; writtenAt: string });
+  }
+  envelopes.sort((a, b) => b.writtenAt.localeCompare(a.writtenAt));
+  const rows = envelopes
+    .map((e) => `<tr><td>${escapeHtml(e.writtenAt)}</td><td>${escapeHtml(e.channel)}</td><td>${escapeHtml(e.contentType)}</td><td>${escapeHtml(e.to)}</td><td>${escapeHtml(e.subject ?? '')}</td>` +
+      `<td>${e.channel === 'email' ? `<a href="${e.dispatchId}.html">html</a> · ` : ''}<a href="${e.dispatchId}.txt">text</a></td></tr>`)
+    .join('\n');
+  await writeFile(join(folder, 'index.html'), `<!doctype html><html><head><meta charset="utf-8"><title>nextbest outbox</title></head><body style="font-family:sans-serif">` +
+    `<h1>Outbox</h1><table cellpadding="6"><tr><th>written</th><th>channel</th><th>content</th><th>to</th><th>subject</th><th>open</th></tr>\n${rows}\n</table></body></html>\n`);
 }

@@ -139,10 +139,19 @@ function buildContext(input: RenderInput): Context {
   };
 }
 
+/** Renders a Liquid string with the strict text engine: an unknown variable or filter throws RenderError. */
+export async function renderLiquid(source: string, vars: object): Promise<string> {
+  try {
+    return await textEngine.parseAndRender(source, vars);
+  } catch (error) {
+    throw new RenderError((error as Error).message);
+  }
+}
+
 async function renderCopy(copy: Copy, ctx: Context): Promise<Copy> {
   const out = {} as Copy;
   for (const [key, template] of Object.entries(copy) as [keyof Copy, string][]) {
-    const value = (await textEngine.parseAndRender(template, ctx)).trim();
+    const value = (await renderLiquid(template, ctx)).trim();
     if (!value) throw new RenderError(`copy line "${key}" rendered empty`);
     out[key] = value;
   }
