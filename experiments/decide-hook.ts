@@ -1,0 +1,42 @@
+import type { Db } from '../db/client.ts';
+import { decisions } from '../db/schema.ts';
+import type { DecideRequest, Decision } from '../workflows/types.ts';
+import { assignForDecision } from './for-decision.ts';
+
+/**
+ * Puts a decide activity under the shop's experiments: the step's arm is assigned (and its exposure
+ * recorded) before deciding. The holdout gets action "none" with reason "holdout", stored like any
+ * decision; a variant's decision carries `variant` ("<experiment>/<arm>") and `propensities.variant`.
+ * The arm's `changes` are for the decide owner to apply (engine, copy style, channel and discount
+ * policy); this wrapper only labels and holds out.
+ *
+ * Wire it where the activities are built: `decide: withExperiments(createDecide(deps), { db: deps.database.db, now: deps.now })`.
+ * The exposure is stamped with `now` (the activity's clock, like a dispatch's sent time), so it compares
+ * with order times on the same clock.
+ */
+export function withExperiments(decide: (request: DecideRequest) => Promise<Decision>, { db, now = () => new Date() }: { db: Db; now?: (() => Date) | undefined }) {
+  return async function decideInExperiment(request: DecideRequest): Promise<Decision> {
+    const arm = await assignForDecision(db, {
+      shopId: request.shopId,
+      customerId: request.customerId,
+      journey: request.journey,
+      workflowId: request.workflowId,
+      step: request.step,
+      at: now(),
+    });
+    if (!arm) return decide(request);
+    if (arm.holdout) {
+      const held: Decision = {
+        action: 'none', channel: null, contentType: request.contentType, sendAt: request.earliest, discountTier: 0,
+        variant: arm.label, propensities: { variant: arm.propensity }, productIds: request.productIds, reason: 'holdout',
+      };
+      await db
+        .insert(decisions)
+        .values({ shopId: request.shopId, customerId: request.customerId, workflowId: request.workflowId, step: request.step, decision: { ...held, experimentId: arm.experimentId } })
+        .onConflictDoNothing();
+      return held;
+    }
+    const decision = await decide(request);
+    return { ...decision, variant: arm.label, propensities: { ...decision.propensities, variant: arm.propensity } };
+  };
+}
