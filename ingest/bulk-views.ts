@@ -1,5 +1,5 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { customerIdentities, customers, events } from '../db/schema.ts';
+import { inArray, sql } from 'drizzle-orm';
+import { customerIdentities, customers } from '../db/schema.ts';
 import { BROWSE_DWELL_MS, type CanonicalEvent } from './canonical.ts';
 import type { EntryDeps, EntryEffect } from './entry.ts';
 import { identityKeys, newCustomerKey } from './identity.ts';
@@ -23,20 +23,17 @@ export function isBulkView(event: CanonicalEvent): event is View {
 export async function applyBulkViews(deps: EntryDeps, shopId: string, source: string, views: View[]): Promise<(EntryEffect | 'slow')[]> {
   return deps.database.db.transaction(async (tx) => {
     const out: (EntryEffect | 'slow')[] = new Array(views.length);
-    const seen = await tx
-      .select({ id: events.sourceEventId })
-      .from(events)
-      .where(and(eq(events.shopId, shopId), eq(events.source, source), inArray(events.sourceEventId, views.map((v) => v.eventId))));
+    // One JSON parameter per statement instead of hundreds of scalars: the statement text stays the
+    // same whatever the batch size, and building it costs nothing.
+    const seen = rowsOf<{ id: string }>(await tx.execute(sql`select source_event_id as id from events where shop_id = ${shopId} and source = ${source}
+      and source_event_id in (select jsonb_array_elements_text(${JSON.stringify(views.map((v) => v.eventId))}::jsonb))`));
     const dup = new Set(seen.map((s) => s.id));
     const keysOf = views.map((v) => identityKeys(v.customer));
     const wanted = [...new Set(keysOf.flatMap((k) => [k.user, k.anon]).filter((k): k is string => k !== undefined))];
     const known = new Map<string, string>();
-    for (const row of await tx
-      .select({ sourceId: customerIdentities.sourceId, customerId: customerIdentities.customerId })
-      .from(customerIdentities)
-      .where(and(eq(customerIdentities.shopId, shopId), eq(customerIdentities.source, source), inArray(customerIdentities.sourceId, wanted)))) {
-      known.set(row.sourceId, row.customerId);
-    }
+    const identities = rowsOf<{ sourceId: string; customerId: string }>(await tx.execute(sql`select source_id as "sourceId", customer_id as "customerId"
+      from customer_identities where shop_id = ${shopId} and source = ${source} and source_id in (select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`));
+    for (const row of identities) known.set(row.sourceId, row.customerId);
     // Visitors seen for the first time: one new customer per first key, created together.
     const created = new Map<string, { id: string; view: View }>();
     const customerOf: (string | 'slow' | 'dup')[] = views.map((v, i) => {
@@ -81,15 +78,15 @@ export async function applyBulkViews(deps: EntryDeps, shopId: string, source: st
       else rows.push({ index, customerId: c });
     });
     if (rows.length) {
-      const inserted = await tx
-        .insert(events)
-        .values(rows.map(({ index, customerId }) => {
-          const v = views[index]!;
-          return { shopId, customerId, type: v.type, source, sourceEventId: v.eventId, occurredAt: new Date(v.occurredAt), productId: v.productId,
-            dwellMs: v.dwellMs ?? null, props: v.priceMinor === undefined ? {} : { priceMinor: v.priceMinor, currency: v.currency } };
-        }))
-        .onConflictDoNothing()
-        .returning({ sourceEventId: events.sourceEventId });
+      const records = rows.map(({ index, customerId }) => {
+        const v = views[index]!;
+        return { c: customerId, e: v.eventId, t: v.occurredAt, p: v.productId, d: v.dwellMs ?? null,
+          j: v.priceMinor === undefined ? {} : { priceMinor: v.priceMinor, currency: v.currency } };
+      });
+      const inserted = rowsOf<{ sourceEventId: string }>(await tx.execute(sql`insert into events (shop_id, customer_id, type, source, source_event_id, occurred_at, product_id, dwell_ms, props)
+        select ${shopId}, r.c, 'product_viewed', ${source}, r.e, r.t, r.p, r.d, r.j
+        from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as r(c text, e text, t timestamptz, p text, d integer, j jsonb)
+        on conflict do nothing returning source_event_id as "sourceEventId"`));
       const stored = new Set(inserted.map((r) => r.sourceEventId));
       const firstCreation = new Set<string>();
       for (const { index, customerId } of rows) {
@@ -107,3 +104,6 @@ export async function applyBulkViews(deps: EntryDeps, shopId: string, source: st
     return out;
   });
 }
+
+/** Rows of a raw statement, whichever driver ran it (postgres.js gives an array, PGlite an object). */
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []));

@@ -123,31 +123,21 @@ export async function applyEvent(deps: EntryDeps, shopId: string, source: string
 }
 
 /**
- * Many events from one request. Plain product views (most of the traffic) are stored together in one
- * transaction with set-based customer resolution; every other event goes through applyEvent on its
- * own, in order. One bad event never takes the others down: it comes back as an error.
+ * Many events from one request. Plain product views (most of the traffic) are stored first, together,
+ * in one transaction with set-based customer resolution; every other event then goes through
+ * applyEvent on its own, in the order sent (a dwell report finds its view, an identify merges the
+ * views just stored). One bad event never takes the others down: it comes back as an error.
  */
 export async function applyEvents(deps: EntryDeps, shopId: string, source: string, batch: CanonicalEvent[]): Promise<EntryResult[]> {
   const results: EntryResult[] = new Array(batch.length);
-  let i = 0;
-  while (i < batch.length) {
-    let j = i;
-    while (j < batch.length && isBulkView(batch[j]!)) j++;
-    if (j - i >= 2) {
-      const indices = Array.from({ length: j - i }, (_, k) => i + k);
-      const bulk = await applyBulkViews(deps, shopId, source, indices.map((k) => batch[k] as Extract<CanonicalEvent, { type: 'product_viewed' }>)).catch(() => null);
-      if (bulk) {
-        bulk.forEach((outcome, k) => {
-          if (outcome !== 'slow') results[indices[k]!] = { ok: true, effect: outcome };
-        });
-      }
-      for (const k of indices) if (!results[k]) results[k] = await applyOne(deps, shopId, source, batch[k]!);
-      i = j;
-    } else {
-      results[i] = await applyOne(deps, shopId, source, batch[i]!);
-      i++;
-    }
+  const views = batch.flatMap((e, index) => (isBulkView(e) ? [index] : []));
+  if (views.length >= 2) {
+    const bulk = await applyBulkViews(deps, shopId, source, views.map((k) => batch[k] as Extract<CanonicalEvent, { type: 'product_viewed' }>)).catch(() => null);
+    bulk?.forEach((outcome, k) => {
+      if (outcome !== 'slow') results[views[k]!] = { ok: true, effect: outcome };
+    });
   }
+  for (const [index, event] of batch.entries()) if (!results[index]) results[index] = await applyOne(deps, shopId, source, event);
   return results;
 }
 
