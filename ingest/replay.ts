@@ -1,0 +1,78 @@
+import { and, asc, eq, isNull, ne } from 'drizzle-orm';
+import { rejectedPayloads, shops } from '../db/schema.ts';
+import type { AdapterResult } from './adapter.ts';
+import { canonicalEvent } from './canonical.ts';
+import { zodFieldErrors } from './adapter.ts';
+import type { EntryDeps } from './entry.ts';
+import { ingestEvents } from './pipeline.ts';
+import { segmentBatchToCanonical, segmentToCanonical } from './segment.ts';
+import { shopifyToCanonical } from './shopify.ts';
+import { wooToCanonical } from './woocommerce.ts';
+
+type Rejected = typeof rejectedPayloads.$inferSelect;
+
+export interface ReplayOutcome {
+  id: number;
+  status: 'stored' | 'duplicate' | 'still_rejected' | 'skipped';
+  detail: string;
+}
+
+/** What the endpoint a payload was sent to makes of it now (after a fix to an adapter or the shop's setup). */
+function adapt(row: Rejected, body: unknown, currency: string): { source: string; result: AdapterResult } | null {
+  const path = row.endpoint.split('?')[0] ?? '';
+  const options = { shopCurrency: currency };
+  if (path === '/v1/track' || path === '/v1/identify') return { source: 'segment', result: segmentToCanonical(path === '/v1/track' ? 'track' : 'identify', body, options) };
+  if (path === '/v1/batch') {
+    const b = segmentBatchToCanonical(body, options);
+    if (!b.ok) return { source: 'segment', result: b };
+    // Replaying a batch: the good messages are duplicates by now, the fixed ones are stored.
+    const errors = b.items.flatMap((i) => (i.result.ok ? [] : i.result.errors));
+    return { source: 'segment', result: errors.length ? { ok: false, errors } : { ok: true, events: b.items.flatMap((i) => (i.result.ok ? i.result.events : [])) } };
+  }
+  if (path.startsWith('/v1/webhooks/shopify/')) return { source: 'shopify', result: shopifyToCanonical(row.headers['x-shopify-topic'] ?? '(missing)', body, options) };
+  if (path.startsWith('/v1/webhooks/woocommerce/')) return { source: 'woocommerce', result: wooToCanonical(row.headers['x-wc-webhook-topic'] ?? '(missing)', body, options) };
+  if (path === '/v1/events') {
+    const parsed = canonicalEvent.safeParse(body);
+    return { source: 'api', result: parsed.success ? { ok: true, events: [parsed.data] } : { ok: false, errors: zodFieldErrors(parsed.error) } };
+  }
+  return null;
+}
+
+/**
+ * Runs a kept payload through today's adapter and the entry path. Payloads refused for their signature
+ * (401) were never shown to be genuine and are replayed only when `trustUnsigned` is set. Replays do
+ * not start journeys: the moment has passed; the records (orders, consents, stock) are what matter.
+ */
+export async function replayRejected(deps: EntryDeps, row: Rejected, options: { trustUnsigned?: boolean } = {}): Promise<ReplayOutcome> {
+  const skip = (detail: string): ReplayOutcome => ({ id: row.id, status: 'skipped', detail });
+  if (row.replayedAt) return skip('already replayed');
+  if ((row.status === 401 || row.status === 403) && !options.trustUnsigned) return skip('refused for its signature or key; pass --trust-unsigned to replay it anyway');
+  const shopId = row.shopId ?? /\/v1\/webhooks\/[a-z]+\/([^/?]+)/.exec(row.endpoint)?.[1];
+  if (!shopId) return skip('no shop is known for this payload');
+  const [shop] = await deps.database.db.select({ currency: shops.currency }).from(shops).where(eq(shops.id, shopId));
+  if (!shop) return skip(`shop "${shopId}" does not exist`);
+  let body: unknown;
+  try {
+    body = row.body === '' ? {} : JSON.parse(row.body);
+  } catch (error) {
+    return { id: row.id, status: 'still_rejected', detail: `body is not valid JSON: ${(error as Error).message}` };
+  }
+  const adapted = adapt(row, body, shop.currency);
+  if (!adapted) return skip(`no adapter for ${row.endpoint}`);
+  if (!adapted.result.ok) return { id: row.id, status: 'still_rejected', detail: adapted.result.errors.map((e) => `${e.field}: ${e.message}`).join('; ') };
+  const outcome = await ingestEvents(deps, shopId, adapted.source, adapted.result.events);
+  if (outcome.failed.length) return { id: row.id, status: 'still_rejected', detail: outcome.failed.map((f) => f.error).join('; ') };
+  await deps.database.db.update(rejectedPayloads).set({ replayedAt: new Date() }).where(eq(rejectedPayloads.id, row.id));
+  return { id: row.id, status: outcome.accepted ? 'stored' : 'duplicate', detail: `${outcome.accepted} stored, ${outcome.duplicates} duplicate` };
+}
+
+/** Kept payloads not yet replayed, oldest first. */
+export function pendingRejections(deps: EntryDeps, filter: { shopId?: string; source?: string; limit?: number } = {}) {
+  return deps.database.db
+    .select()
+    .from(rejectedPayloads)
+    .where(and(isNull(rejectedPayloads.replayedAt), ne(rejectedPayloads.status, 413),
+      ...(filter.shopId ? [eq(rejectedPayloads.shopId, filter.shopId)] : []), ...(filter.source ? [eq(rejectedPayloads.source, filter.source)] : [])))
+    .orderBy(asc(rejectedPayloads.id))
+    .limit(filter.limit ?? 100);
+}
