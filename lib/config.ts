@@ -51,6 +51,7 @@ const schema = z.object({
   VAPID_PUBLIC_KEY: optionalString,
   VAPID_PRIVATE_KEY: optionalString,
   VAPID_SUBJECT: optionalString,
+  AD_WEBHOOK_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters: it signs audience and bid webhooks (X-Nextbest-Signature)').optional()),
 });
 
 export type RawConfig = z.infer<typeof schema>;
