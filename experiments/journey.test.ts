@@ -56,7 +56,7 @@ describe('an experiment through real journeys', () => {
     const experiment = created.json() as Experiment;
 
     // Two customers in each arm: enough to see every path, few enough for a quick test.
-    const people = [];
+    const people: { userId: string; customerId: string; workflowId: string; arm: ReturnType<typeof assignVariant> }[] = [];
     for (let i = 0; people.length < 6 && i < 200; i++) {
       const userId = `exp-user-${i}`;
       const customerId = await seedCustomer(h.deps, shopId, { userId });

@@ -75,6 +75,11 @@ describe('lift over the holdout (mixture SPRT)', () => {
     expect(lift.interval[1]).toBeGreaterThan(0);
     expect(liftOverHoldout({ successes: 1, trials: 10 }, { successes: 0, trials: 0 })).toBeNull();
   });
+  it('keeps the interval within [-1, 1] on tiny samples', () => {
+    const lift = liftOverHoldout({ successes: 2, trials: 3 }, { successes: 0, trials: 3 })!;
+    expect(lift.interval).toEqual([-1, 1]);
+    expect(lift.significant).toBe(false);
+  });
   it('keeps the false-alarm rate under alpha when an A/A test is looked at after every 100 customers', () => {
     // 200 simulated A/A experiments, each checked 100 times; a fixed-horizon z-test peeked at this
     // often would raise false alarms in far more than 5 % of them.

@@ -109,7 +109,9 @@ export function liftOverHoldout(
   const logLambda = 0.5 * Math.log(v / (v + tau2)) + (tau2 * diff * diff) / (2 * v * (v + tau2));
   const pValue = Math.min(1, Math.exp(-logLambda));
   const half = Math.sqrt(((v * (v + tau2)) / tau2) * (2 * Math.log(1 / alpha) + Math.log((v + tau2) / v)));
-  return { absolute: diff, relative: p0 > 0 ? diff / p0 : null, interval: [diff - half, diff + half], pValue, significant: pValue < alpha };
+  // A difference of two rates lies in [-1, 1]; cutting the sequence there keeps it valid and readable.
+  const interval: [number, number] = [Math.max(-1, diff - half), Math.min(1, diff + half)];
+  return { absolute: diff, relative: p0 > 0 ? diff / p0 : null, interval, pValue, significant: pValue < alpha };
 }
 
 export interface StoppingRule {

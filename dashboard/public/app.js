@@ -98,6 +98,7 @@ async function journeysPage() {
 }
 
 // ---------- Experiments ----------
+const rate = (p) => `${pct(p.trials ? p.successes / p.trials : null, 1)} <span class="muted">[${pct(p.interval[0], 1)}, ${pct(p.interval[1], 1)}]</span>`;
 const COLORS = ['#0969da', '#bf8700', '#8250df', '#1a7f37', '#cf222e', '#57606a'];
 async function experimentsPage() {
   const { experiments } = await api('/v1/dashboard/experiments');
@@ -105,13 +106,13 @@ async function experimentsPage() {
     experiments.map((r, i) => {
       const e = r.experiment;
       const arms = r.arms.map((a) => `<tr data-arm="${esc(a.variant)}"><td>${esc(a.variant)}</td><td data-col="exposed">${a.exposed}</td><td data-col="sent">${a.sent}</td>
-        <td data-col="open">${a.open ? pct(a.open.mean, 1) : '—'}</td><td data-col="click">${a.click ? pct(a.click.mean, 1) : '—'}</td>
-        <td data-col="converted">${a.converted}</td><td data-col="conversion">${pct(a.converted / Math.max(a.exposed, 1))} <span class="muted">[${pct(a.conversion.interval[0], 1)}, ${pct(a.conversion.interval[1], 1)}]</span></td>
+        <td data-col="open">${a.open ? rate(a.open) : '—'}</td><td data-col="click">${a.click ? rate(a.click) : '—'}</td>
+        <td data-col="converted">${a.converted}</td><td data-col="conversion">${rate(a.conversion)}</td>
         <td data-col="pbest">${a.probabilityBest === null ? '—' : pct(a.probabilityBest, 1)}</td><td>${a.expectedLoss === null ? '—' : pct(a.expectedLoss, 3)}</td>
         <td data-col="lift">${a.lift ? `${pct(a.lift.absolute)} <span class="muted">[${pct(a.lift.interval[0])}, ${pct(a.lift.interval[1])}] p=${a.lift.pValue.toPrecision(2)}</span>` : '—'}</td>
         <td>${a.attributedOrders}</td></tr>`);
       return `<section class="experiment" data-experiment="${esc(e.name)}"><h3>${esc(e.name)} <span class="muted">${esc(e.status)} · ${e.journeys.length ? esc(e.journeys.join(', ')) : 'all journeys'} · holdout ${pct(e.holdoutShare, 0)}</span></h3>
-        <table><thead><tr><th>arm</th><th>exposed</th><th>sent</th><th>open</th><th>click</th><th>converted</th><th>conversion [95 %]</th><th>P(best)</th><th>expected loss</th><th>lift over holdout [always-valid 95 %]</th><th>attributed orders</th></tr></thead>
+        <table><thead><tr><th>arm</th><th>exposed</th><th>sent</th><th>open [95 %]</th><th>click [95 %]</th><th>converted</th><th>conversion [95 %]</th><th>P(best)</th><th>expected loss</th><th>lift over holdout [always-valid 95 %]</th><th>attributed orders</th></tr></thead>
         <tbody>${arms.join('')}</tbody></table>
         <p data-advice="${r.advice.stop ? 'stop' : 'continue'}"><strong>${r.advice.stop ? 'Stop' : 'Keep running'}:</strong> ${esc(r.advice.reason)}</p>
         <div class="charts"><div class="chart"><canvas id="d-${i}"></canvas></div><div class="chart"><canvas id="l-${i}"></canvas></div></div></section>`;
