@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Agent } from 'node:https';
 import webpush from 'web-push';
 import { SendError, kindForStatus } from './errors.ts';
 import type { ChannelSender, OutgoingMessage, SendResult } from './types.ts';
@@ -8,6 +9,8 @@ export interface WebPushOptions {
   privateKey: string;
   /** mailto: or https: contact for the push service (VAPID subject). */
   subject: string;
+  /** HTTPS agent for the push services (a proxy or an extra CA); the default agent otherwise. */
+  agent?: Agent;
 }
 
 /**
@@ -34,6 +37,7 @@ export class WebPushSender implements ChannelSender {
         TTL: 24 * 3600,
         topic,
         urgency: 'normal',
+        ...(this.options.agent ? { agent: this.options.agent } : {}),
       });
       return { provider: this.provider, providerMessageId: result.headers.location ?? `push:${message.dispatchId}` };
     } catch (error) {

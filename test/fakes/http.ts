@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface FakeRequest {
@@ -7,6 +8,8 @@ export interface FakeRequest {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: string;
+  /** The body's bytes, for binary payloads (web push). */
+  raw: Buffer;
 }
 
 export type FakeHandler = (request: FakeRequest) => { status: number; body?: unknown; headers?: Record<string, string> } | Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
@@ -26,12 +29,16 @@ export abstract class FakeHttpServer {
   private readonly failures: InjectedFailure[] = [];
   url = '';
 
+  /** With a key and certificate the fake speaks HTTPS (web-push only talks HTTPS). */
+  constructor(private readonly tls?: { key: string; cert: string }) {}
+
   protected abstract handle(request: FakeRequest): ReturnType<FakeHandler>;
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.serve(req, res));
+    const listener = (req: IncomingMessage, res: ServerResponse) => void this.serve(req, res);
+    this.server = this.tls ? createTlsServer(this.tls, listener) : createServer(listener);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -48,7 +55,7 @@ export abstract class FakeHttpServer {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', 'http://fake');
-    const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+    const request: FakeRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), raw: Buffer.concat(chunks) };
     this.requests.push(request);
     const failure = this.failures[0];
     let answer: Awaited<ReturnType<FakeHandler>>;
