@@ -2,20 +2,14 @@ import { and, asc, eq, gt, ne } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { customers, orders } from '../db/schema.ts';
 import { customerModelStates, shopModelStates } from '../db/schema-models.ts';
-import { countsAt } from '../models/core/decay.ts';
-import { priorFromShopRate } from '../models/channel/posterior.ts';
 import type { StageChange } from '../models/lifecycle/classify.ts';
 import { fitStageThresholds, repeatPurchaseGaps, type StageThresholds } from '../models/lifecycle/thresholds.ts';
-import { buildPopulationCurve } from '../models/sendtime/curve.ts';
-import type { ChannelPrior, HourCounts, ShopModelState } from '../models/state.ts';
-import { PERSON_CHANNELS, STAGES, type PersonChannel } from '../models/types.ts';
+import { addToRefit, applyRefit, finishRefit, startRefit } from '../models/refit.ts';
+import type { ChannelPrior } from '../models/state.ts';
+import type { PersonChannel } from '../models/types.ts';
 import { loadShopModel } from './model-store.ts';
 import { recomputeStage } from './stage.ts';
 
-/** A shop-level prior is worth this many sends at most, so each customer's own evidence still counts. */
-const PRIOR_EFFECTIVE_SIZE = 20;
-/** A stage gets its own prior once its customers have this many (decayed) sends. */
-const MIN_STAGE_TRIALS = 50;
 const PAGE = 1000;
 
 export interface RetrainResult {
@@ -40,8 +34,6 @@ export async function retrainShop(database: Database, shopId: string, now: Date,
   if (!refit) {
     return { shopId, customers: 0, thresholds: shop.thresholds, priors: {}, stageChanges: await sweepStages(database, shopId, now) };
   }
-  const halfLife = shop.state.halfLifeDays;
-
   const purchases = new Map<string, string[]>();
   const orderRows = await db
     .select({ customerId: orders.customerId, placedAt: orders.placedAt })
@@ -50,15 +42,7 @@ export async function retrainShop(database: Database, shopId: string, now: Date,
   for (const o of orderRows) purchases.set(o.customerId, [...(purchases.get(o.customerId) ?? []), o.placedAt.toISOString()]);
   const thresholds = fitStageThresholds(repeatPurchaseGaps([...purchases.values()]));
 
-  const totals = new Map<string, { engaged: number; trials: number }>();
-  const add = (key: string, s: number, f: number) => {
-    const t = totals.get(key) ?? { engaged: 0, trials: 0 };
-    t.engaged += s;
-    t.trials += s + f;
-    totals.set(key, t);
-  };
-  const hourCounts: Record<PersonChannel, HourCounts[]> = { email: [], sms: [], whatsapp: [], push: [] };
-  let count = 0;
+  const refitted = startRefit(nowMs, { halfLifeDays: shop.state.halfLifeDays });
   for (let after = ''; ; ) {
     const page = await db
       .select({ customerId: customerModelStates.customerId, state: customerModelStates.state })
@@ -66,47 +50,18 @@ export async function retrainShop(database: Database, shopId: string, now: Date,
       .where(and(eq(customerModelStates.shopId, shopId), gt(customerModelStates.customerId, after)))
       .orderBy(asc(customerModelStates.customerId))
       .limit(PAGE);
-    for (const { state } of page) {
-      for (const channel of PERSON_CHANNELS) {
-        const c = countsAt(state.channels[channel], nowMs, halfLife);
-        if (c.successes + c.failures > 0) {
-          add(channel, c.successes, c.failures);
-          add(`${channel}:${state.lifecycle.stage}`, c.successes, c.failures);
-        }
-        const hours = state.sendTime[channel];
-        if (hours) hourCounts[channel].push(hours);
-      }
-    }
-    count += page.length;
+    for (const { state } of page) addToRefit(refitted, state);
     if (page.length < PAGE) break;
     after = page.at(-1)!.customerId;
   }
-
-  const priors: Partial<Record<PersonChannel, ChannelPrior>> = {};
-  const population: Partial<Record<PersonChannel, number[]>> = {};
-  for (const channel of PERSON_CHANNELS) {
-    const all = totals.get(channel);
-    if (all && all.trials > 0) {
-      const byStage: ChannelPrior['byStage'] = {};
-      for (const stage of STAGES) {
-        const t = totals.get(`${channel}:${stage}`);
-        if (t && t.trials >= MIN_STAGE_TRIALS) byStage[stage] = priorFromShopRate(t.engaged, t.trials, PRIOR_EFFECTIVE_SIZE);
-      }
-      priors[channel] = { all: priorFromShopRate(all.engaged, all.trials, PRIOR_EFFECTIVE_SIZE), byStage };
-    }
-    if (hourCounts[channel].length > 0) population[channel] = buildPopulationCurve(hourCounts[channel], nowMs, halfLife);
-  }
-  const state: ShopModelState = {
-    ...shop.state,
-    channelPriors: { ...shop.state.channelPriors, ...priors },
-    sendTime: { ...shop.state.sendTime, population: { ...shop.state.sendTime.population, ...population } },
-  };
+  const result = finishRefit(refitted);
+  const state = applyRefit(shop.state, result);
   await db
     .insert(shopModelStates)
     .values({ shopId, state, stageThresholds: thresholds, retrainedAt: now })
     .onConflictDoUpdate({ target: shopModelStates.shopId, set: { state, stageThresholds: thresholds, retrainedAt: now, updatedAt: now } });
 
-  return { shopId, customers: count, thresholds, priors, stageChanges: await sweepStages(database, shopId, now) };
+  return { shopId, customers: result.customers, thresholds, priors: result.priors, stageChanges: await sweepStages(database, shopId, now) };
 }
 
 /** Recomputes every customer's stage; time alone turns active customers at-risk and at-risk ones lapsed. */

@@ -19,5 +19,6 @@ export { tierPosteriorMeans, tierPosteriors } from './discount/posterior.ts';
 export { actionKey, type ContentCandidate } from './nba.ts';
 export { decideAction, type DecideInput, type Decision, type ScoredAction } from './decide.ts';
 export { updateOnOutcome, recordSiteActivity, type Outcome, type OutcomeState } from './update.ts';
+export { addToRefit, applyRefit, finishRefit, refitShop, startRefit, type RefitOptions, type RefitResult } from './refit.ts';
 export { explainCustomer, type CustomerExplanation, type ExplainState } from './explain.ts';
 export * from './offpolicy.ts';

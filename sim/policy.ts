@@ -41,6 +41,6 @@ export interface Policy {
   onSiteActivity?(customer: number, timeZone: string, atMs: number): void;
   onOrder?(customer: number, atMs: number, valueMinor: number): void;
   onOutcome?(outcome: SendOutcome): void;
-  /** Called once a simulated week, in time order: the scheduled retrain. */
-  onWeek?(nowMs: number): void;
+  /** Called at the end of every simulated day (dayIndex counts from the world's start), in time order: scheduled jobs. */
+  onDay?(nowMs: number, dayIndex: number): void;
 }

@@ -9,7 +9,7 @@ import { emptyTally, type Tally } from './metrics.ts';
 import type { Policy, SendOutcome } from './policy.ts';
 import { cartShocks } from './random.ts';
 import { organicOrderMs, realize, RECOVERY_HORIZON_MS, type ExposureContext } from './response.ts';
-import { WEEK_MS, type SimCart, type World } from './world.ts';
+import type { SimCart, World } from './world.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -84,12 +84,13 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
   const ordersOf: { atMs: number; valueMinor: number }[][] = Array.from({ length: n }, () => []);
   const unsubscribedAt: Partial<Record<PersonChannel, number>>[] = Array.from({ length: n }, () => ({}));
   const timeline = new Timeline();
-  let nextWeek = world.startMs + WEEK_MS;
+  let nextDay = world.startMs + DAY_MS;
+  let dayIndex = 0;
   const advance = (t: number) => {
-    while (nextWeek <= t) {
-      timeline.runUntil(nextWeek);
-      policy.onWeek?.(nextWeek);
-      nextWeek += WEEK_MS;
+    while (nextDay <= t) {
+      timeline.runUntil(nextDay);
+      policy.onDay?.(nextDay, dayIndex++);
+      nextDay += DAY_MS;
     }
     timeline.runUntil(t);
   };

@@ -1,28 +1,25 @@
 // nextbest's learned policy: the real decision models (models/index.ts) called the way the product
 // calls them. Per customer a CustomerModelState, per stage a DiscountSegmentState, one ShopModelState;
 // decideAction picks channel, send instant and tier; updateOnOutcome folds each outcome in when it
-// happens; recordSiteActivity sees cart visits. The weekly retrain is learning/retrain.ts's refit
-// (thresholds from repeat gaps, channel priors per channel and stage, population send-time curves from
-// engagement) done in memory with the same models helpers and constants, since that one reads Postgres.
+// happens; recordSiteActivity sees cart visits. The scheduled retrain is the product's: models/refit.ts
+// (channel priors per channel and stage, population send-time curves), which learning/retrain.ts runs
+// over Postgres, here over the states held in memory, weekly like the product's Schedule (daily as an
+// option); stage thresholds are refitted from repeat-purchase gaps with it.
 // Ablations switch one model off at its input, never by re-implementing a choice.
 
-import { countsAt } from '../../models/core/decay.ts';
+import { URGENCY_HALF_LIFE_HOURS } from '../../learning/decide-core.ts';
+import { applyRefit, refitShop } from '../../models/refit.ts';
 import {
-  buildPopulationCurve,
   classifyStage,
   decideAction,
   defaultShopModelState,
   fitStageThresholds,
   newCustomerModelState,
   newDiscountSegmentState,
-  priorFromShopRate,
   recordSiteActivity,
   repeatPurchaseGaps,
   updateOnOutcome,
   DEFAULT_STAGE_THRESHOLDS,
-  PERSON_CHANNELS,
-  STAGES,
-  type ChannelPrior,
   type ContentCandidate,
   type CustomerModelState,
   type DiscountSegmentState,
@@ -51,20 +48,16 @@ export type NextbestOptions = {
    * call it yet, so it is off by default: the fast path measures what the product does.
    */
   siteActivity?: boolean;
-  /** Run the weekly retrain (default on); the real-engine sample runs none, so its fast path neither. */
-  retrain?: boolean;
+  /** Retrain cadence (default weekly, as the product's Schedule); the real-engine sample runs none, so its fast path neither. */
+  retrain?: 'weekly' | 'daily' | false;
 };
 
 /** Journey parameters the product's cart-abandon decide passes (activities/decide.ts). */
 export const CART_DECIDE = {
-  /** URGENCY_HALF_LIFE_HOURS['cart-abandon'] in activities/decide.ts. */
-  urgencyHalfLifeHours: 12,
+  /** What learning/decide-core.ts passes for the cart journey. */
+  urgencyHalfLifeHours: URGENCY_HALF_LIFE_HOURS['cart-abandon'],
   /** workflows/cart-abandon.ts: the most a cart touch may offer. */
   maxDiscountTier: 15 as DiscountTier,
-  /** learning/retrain.ts: a pooled prior is worth at most this many sends (PRIOR_EFFECTIVE_SIZE)… */
-  priorSampleSize: 20,
-  /** …and a stage gets its own prior from this many decayed sends (MIN_STAGE_TRIALS). */
-  minStageTrials: 50,
 } as const;
 
 export function cartContents(discount: boolean): ContentCandidate[] {
@@ -161,38 +154,11 @@ export class NextbestPolicy implements Policy {
     if (next.discount) this.segments.set(sent.segment, next.discount);
   }
 
-  /** The weekly retrain: pooled channel priors per stage, population send-time curves, stage thresholds. */
-  onWeek(nowMs: number): void {
-    if (this.options.retrain === false) return;
-    const half = this.shop.halfLifeDays;
-    const channelPriors: ShopModelState['channelPriors'] = { ...this.shop.channelPriors };
-    const population: ShopModelState['sendTime']['population'] = {};
-    const all = [...this.customers.values()];
-    for (const ch of PERSON_CHANNELS) {
-      const pooled = (cs: readonly CustomerModelState[]) => {
-        let s = 0;
-        let f = 0;
-        for (const c of cs) {
-          const k = countsAt(c.channels[ch], nowMs, half);
-          s += k.successes;
-          f += k.failures;
-        }
-        return { s, f };
-      };
-      const total = pooled(all);
-      if (total.s + total.f > 0) {
-        const prior: ChannelPrior = { all: priorFromShopRate(total.s, total.s + total.f, CART_DECIDE.priorSampleSize), byStage: {} };
-        for (const stage of STAGES) {
-          const k = pooled(all.filter((c) => c.lifecycle.stage === stage));
-          if (k.s + k.f >= CART_DECIDE.minStageTrials) prior.byStage![stage] = priorFromShopRate(k.s, k.s + k.f, CART_DECIDE.priorSampleSize);
-        }
-        channelPriors[ch] = prior;
-      }
-      const hours = all.map((c) => c.sendTime[ch]).filter((h) => h !== undefined);
-      if (hours.length > 0) population[ch] = buildPopulationCurve(hours, nowMs, half);
-    }
-    const gaps = repeatPurchaseGaps([...this.orders.values()].map((os) => os.map((o) => o.at)));
-    this.thresholds = fitStageThresholds(gaps);
-    this.shop = { ...this.shop, channelPriors, sendTime: { ...this.shop.sendTime, population } };
+  /** The scheduled retrain (models/refit.ts, as learning/retrain.ts runs it) and stage thresholds. */
+  onDay(nowMs: number, dayIndex: number): void {
+    const cadence = this.options.retrain ?? 'weekly';
+    if (cadence === false || (cadence === 'weekly' && dayIndex % 7 !== 6)) return;
+    this.shop = applyRefit(this.shop, refitShop(this.customers.values(), nowMs, { halfLifeDays: this.shop.halfLifeDays }));
+    this.thresholds = fitStageThresholds(repeatPurchaseGaps([...this.orders.values()].map((os) => os.map((o) => o.at))));
   }
 }
