@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
 import { dispatchAttempts, providerEvents, pushSubscriptions } from '../db/schema-channels.ts';
 import { contacts, customers, dispatches, products, shops } from '../db/schema.ts';
@@ -70,22 +71,38 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
   const secret = linkSecret(settings.linkSigningSecret, deps.cipher);
   const links = new LinkSigner(secret, settings.publicBaseUrl);
   const now = () => deps.now?.() ?? new Date();
+  /**
+   * The instant protection rules are judged at: the workflow's clock when this attempt was scheduled
+   * (as recheck uses the workflow's clock), advancing with real time during the attempt. Outside an
+   * activity (direct calls) it is deps.now. On a time-skipping test server the two differ by days.
+   */
+  const sendClock = (): (() => Date) => {
+    let scheduled: number;
+    try {
+      scheduled = Context.current().info.currentAttemptScheduledTimestampMs;
+    } catch {
+      return now;
+    }
+    const start = Date.now();
+    return () => new Date(scheduled + (Date.now() - start));
+  };
 
   return async function dispatch(request: DispatchRequest): Promise<ChannelDispatchResult> {
     const first = request.decision.channel;
     if (!first) throw new Error('dispatch called without a channel');
     const context = await loadCustomerContext(deps.database.db, request.shopId, request.customerId);
-    let result = await dispatchOn(request, first, context);
+    const clock = sendClock();
+    let result = await dispatchOn(request, first, context, clock);
     // An address that can never receive: try the customer's next channel, as its own ledger entry.
     for (const next of FALLBACK) {
       if (result.status === 'sent' || result.reason !== 'invalid_address') break;
       if (next === first || next === result.channel || context.consent[next] !== true || !context.reachable.includes(next)) continue;
-      result = await dispatchOn(request, next, context);
+      result = await dispatchOn(request, next, context, clock);
     }
     return result;
   };
 
-  async function dispatchOn(request: DispatchRequest, channel: Channel, context: CustomerContext): Promise<ChannelDispatchResult> {
+  async function dispatchOn(request: DispatchRequest, channel: Channel, context: CustomerContext, clock: () => Date): Promise<ChannelDispatchResult> {
     const { db } = deps.database;
     const { decision } = request;
     const sender = senderFor(channel);
@@ -103,7 +120,7 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     if (row && (row.status === 'sent' || row.status === 'delivered')) return { dispatchId, status: 'sent', provider: row.provider, channel };
     if (row?.status === 'failed') return { dispatchId, status: 'failed', provider: row.provider, channel, reason: (row.error?.split(':')[0] ?? 'provider_rejected') as NotSentReason };
 
-    const at = now();
+    const at = clock();
     const notSent = (reason: NotSentReason, detail: string, retryAt?: Date) => fail({ dispatchId, channel, request, reason, detail, retryAt, provider: sender.provider });
 
     if (channel === 'audience' || channel === 'adbid') return notSent('unsupported_channel', `${channel} is exported in batches (scripts/audiences.ts), not dispatched per message`);
@@ -137,7 +154,7 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     const firstEarlier = earlier[0];
     if (firstEarlier && sender.findEarlierSend) {
       const found = await sender.findEarlierSend(message, firstEarlier.startedAt).catch(toFailure);
-      if (found) return markSent(request, channel, dispatchId, found.provider, found.providerMessageId, 'adopted the message an interrupted attempt sent');
+      if (found) return markSent(request, channel, dispatchId, found.provider, found.providerMessageId, now(), 'adopted the message an interrupted attempt sent');
     }
     const [attempt] = await db.insert(dispatchAttempts).values({ dispatchId, provider: sender.provider, startedAt: now() }).returning({ id: dispatchAttempts.id });
     const finishAttempt = (result: 'sent' | 'retryable' | 'permanent' | 'invalid_address', error?: string) =>
@@ -145,7 +162,7 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     try {
       const sent = await sender.send(message);
       await finishAttempt('sent');
-      return markSent(request, channel, dispatchId, sent.provider, sent.providerMessageId);
+      return markSent(request, channel, dispatchId, sent.provider, sent.providerMessageId, now());
     } catch (error) {
       if (!(error instanceof SendError)) {
         await finishAttempt('retryable', (error as Error).message);
@@ -229,10 +246,10 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     }
   }
 
-  async function markSent(request: DispatchRequest, channel: Channel, dispatchId: string, provider: string, providerMessageId: string, note?: string): Promise<ChannelDispatchResult> {
+  async function markSent(request: DispatchRequest, channel: Channel, dispatchId: string, provider: string, providerMessageId: string, sentAt: Date, note?: string): Promise<ChannelDispatchResult> {
     await deps.database.db
       .update(dispatches)
-      .set({ status: 'sent', sentAt: now(), provider, providerMessageId })
+      .set({ status: 'sent', sentAt, provider, providerMessageId })
       .where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'reserved')));
     deps.metrics.dispatches.inc({ channel, status: 'sent' });
     deps.logger.info({ dispatchId, workflowId: request.workflowId, channel, provider, ...(note ? { note } : {}) }, 'message sent');
