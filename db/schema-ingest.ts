@@ -1,0 +1,59 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { importRuns, shops } from './schema.ts';
+
+// Ingest's own bookkeeping: the trigger outbox (journeys/outbox*.ts) and the rows a bulk import refused.
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export type OutboxStatus = 'pending' | 'firing' | 'fired' | 'coalesced' | 'dead';
+
+/**
+ * Journey triggers of stored events, written in the same transaction as the events, fired to Temporal
+ * by the dispatcher. One customer's triggers fire in `id` order (`order_key`); a cart's pending change
+ * is replaced by a newer one (`coalesce_key`).
+ */
+export const triggerOutbox = pgTable(
+  'trigger_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    shopId: text('shop_id').notNull().references(() => shops.id, { onDelete: 'cascade' }),
+    /** Triggers with the same key fire one after the other, in id order (the customer, or the product). */
+    orderKey: text('order_key').notNull(),
+    /** Set for triggers where only the latest matters (a cart's changes). */
+    coalesceKey: text('coalesce_key'),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    status: text('status').$type<OutboxStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** Not claimed before this (backoff after a failed attempt). */
+    availableAt: ts('available_at').notNull().defaultNow(),
+    /** A claim by a dispatcher expires here; a crashed dispatcher's rows are claimed again after it. */
+    leaseUntil: ts('lease_until'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    firedAt: ts('fired_at'),
+    /** Workflow IDs the trigger started or signalled. */
+    workflowIds: text('workflow_ids').array(),
+  },
+  (t) => [
+    index('trigger_outbox_due_idx').on(t.availableAt).where(sql`status in ('pending', 'firing')`),
+    index('trigger_outbox_order_idx').on(t.shopId, t.orderKey, t.id).where(sql`status in ('pending', 'firing')`),
+    index('trigger_outbox_coalesce_idx').on(t.shopId, t.coalesceKey).where(sql`status = 'pending' and coalesce_key is not null`),
+    index('trigger_outbox_done_idx').on(t.firedAt),
+  ],
+);
+
+/** A record of a bulk import file that was not stored, with the line it came from and why. */
+export const importRejections = pgTable(
+  'import_rejections',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    runId: text('run_id').notNull().references(() => importRuns.id, { onDelete: 'cascade' }),
+    line: integer('line').notNull(),
+    reason: text('reason').notNull(),
+    record: text('record').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('import_rejections_line_idx').on(t.runId, t.line)],
+);
