@@ -75,38 +75,34 @@ export async function overview(database: Database, shopId: string, period: Perio
   const human = excludeMachineOpens ? sql`not ${machineOpenSql(sql`pe.detail`)}` : sql`true`;
   const untracked = sql.join([...UNTRACKED_PROVIDERS].map((p) => sql`${p}`), sql`, `);
 
+  // One row per message (its engagement looked up by index), then totals and days in one pass.
   const sendRows = await database.rows<Record<string, unknown>>(sql`
-    with s as (
-      select d.id, d.customer_id, d.provider, d.status, d.workflow_id, to_char(d.sent_at at time zone ${tz}, 'YYYY-MM-DD') as day
+    select day,
+      count(distinct id) as sends,
+      count(distinct id) filter (where delivered) as delivered,
+      count(distinct id) filter (where opened) as opened,
+      count(distinct id) filter (where clicked) as clicked,
+      count(distinct customer_id) as recipients,
+      count(distinct order_customer) as converted_recipients,
+      count(order_id) as attributed_orders,
+      coalesce(sum(total_minor), 0) as attributed_revenue,
+      count(order_id) filter (where cart) as recovered_carts,
+      coalesce(sum(discount_minor) filter (where cart), 0) as recovered_discount
+    from (
+      select d.id, d.customer_id, to_char(d.sent_at at time zone ${tz}, 'YYYY-MM-DD') as day,
+        d.status = 'delivered' or d.provider in (${untracked}) or coalesce(e.delivered, false) as delivered,
+        coalesce(e.opened, false) as opened, coalesce(e.clicked, false) as clicked,
+        d.workflow_id like 'cart-abandon:%' as cart,
+        o.id as order_id, o.customer_id as order_customer, o.total_minor, o.discount_minor
       from dispatches d
+      left join lateral (
+        select bool_or(pe.kind = 'delivered') as delivered, bool_or(pe.kind = 'opened' and ${human}) as opened, bool_or(pe.kind = 'clicked') as clicked
+        from provider_events pe where pe.dispatch_id = d.id
+      ) e on true
+      left join orders o on o.attributed_dispatch_id = d.id and o.shop_id = d.shop_id and o.status <> 'cancelled'
       where d.shop_id = ${shopId} and d.sent_at >= ${from}::timestamptz and d.sent_at < ${to}::timestamptz and d.status in ('sent', 'delivered')
-    ),
-    e as (
-      select pe.dispatch_id,
-        bool_or(pe.kind = 'delivered') as delivered,
-        bool_or(pe.kind = 'opened' and ${human}) as opened,
-        bool_or(pe.kind = 'clicked') as clicked
-      from provider_events pe join s on s.id = pe.dispatch_id
-      group by pe.dispatch_id
-    ),
-    a as (
-      select o.attributed_dispatch_id as id, o.customer_id, o.total_minor, o.discount_minor
-      from orders o join s on s.id = o.attributed_dispatch_id
-      where o.shop_id = ${shopId} and o.status <> 'cancelled'
-    )
-    select s.day as day,
-      count(distinct s.id) as sends,
-      count(distinct s.id) filter (where s.status = 'delivered' or e.delivered or s.provider in (${untracked})) as delivered,
-      count(distinct s.id) filter (where e.opened) as opened,
-      count(distinct s.id) filter (where e.clicked) as clicked,
-      count(distinct s.customer_id) as recipients,
-      count(distinct a.customer_id) as converted_recipients,
-      count(a.id) as attributed_orders,
-      coalesce(sum(a.total_minor), 0) as attributed_revenue,
-      count(a.id) filter (where s.workflow_id like 'cart-abandon:%') as recovered_carts,
-      coalesce(sum(a.discount_minor) filter (where s.workflow_id like 'cart-abandon:%'), 0) as recovered_discount
-    from s left join e on e.dispatch_id = s.id left join a on a.id = s.id
-    group by grouping sets ((s.day), ())
+    ) m
+    group by grouping sets ((day), ())
   `);
   const trafficRows = await database.rows<{ day: string | null; traffic: unknown }>(sql`
     select day, count(distinct customer_id) as traffic

@@ -50,44 +50,36 @@ export interface ExperimentResults {
  */
 export async function armCounts(database: Database, experiment: Experiment, excludeMachineOpens: boolean): Promise<ArmCounts[]> {
   const notMachine = excludeMachineOpens ? sql`not ${machineOpenSql(sql`pe.detail`)}` : sql`true`;
+  // Per customer: first exposure, then their messages, engagement and orders by index look-ups.
   const rows = await database.rows<Record<string, unknown>>(sql`
-    with first_exposure as (
+    select variant, holdout, count(*) as exposed,
+      count(*) filter (where m.sent > 0) as sent, count(*) filter (where m.opened > 0) as opened, count(*) filter (where m.clicked > 0) as clicked,
+      count(*) filter (where conv.orders > 0) as converted, coalesce(sum(conv.revenue), 0) as revenue,
+      coalesce(sum(m.attr_orders), 0) as attr_orders, coalesce(sum(m.attr_revenue), 0) as attr_revenue, coalesce(sum(m.attr_discount), 0) as attr_discount
+    from (
       select customer_id, variant, bool_or(holdout) as holdout, min(exposed_at) as exposed_at
       from experiment_exposures where experiment_id = ${experiment.id}
       group by customer_id, variant
-    ),
-    sends as (
-      select e.customer_id, d.id
+    ) f
+    cross join lateral (
+      select count(d.id) as sent,
+        count(*) filter (where exists (select 1 from provider_events pe where pe.dispatch_id = d.id and pe.kind = 'opened' and ${notMachine})) as opened,
+        count(*) filter (where exists (select 1 from provider_events pe where pe.dispatch_id = d.id and pe.kind = 'clicked')) as clicked,
+        coalesce(sum(a.orders), 0) as attr_orders, coalesce(sum(a.revenue), 0) as attr_revenue, coalesce(sum(a.discount), 0) as attr_discount
       from experiment_exposures e
-      join dispatches d on d.workflow_id = e.workflow_id and d.step = e.step and d.shop_id = e.shop_id
-      where e.experiment_id = ${experiment.id} and d.sent_at is not null
-    ),
-    per_customer as (
-      select f.variant, f.holdout,
-        exists (select 1 from sends s where s.customer_id = f.customer_id) as sent,
-        exists (select 1 from sends s join provider_events pe on pe.dispatch_id = s.id
-                where s.customer_id = f.customer_id and pe.kind = 'opened' and ${notMachine}) as opened,
-        exists (select 1 from sends s join provider_events pe on pe.dispatch_id = s.id
-                where s.customer_id = f.customer_id and pe.kind = 'clicked') as clicked,
-        conv.orders as conv_orders, conv.revenue as conv_revenue,
-        attr.orders as attr_orders, attr.revenue as attr_revenue, attr.discount as attr_discount
-      from first_exposure f
-      cross join lateral (
-        select count(*) as orders, coalesce(sum(o.total_minor), 0) as revenue from orders o
-        where o.shop_id = ${experiment.shopId} and o.customer_id = f.customer_id and o.status <> 'cancelled'
-          and o.placed_at >= f.exposed_at and o.placed_at <= f.exposed_at + ${experiment.conversionWindowMs} * interval '1 millisecond'
-      ) conv
+      join dispatches d on d.workflow_id = e.workflow_id and d.step = e.step and d.shop_id = e.shop_id and d.sent_at is not null
       cross join lateral (
         select count(*) as orders, coalesce(sum(o.total_minor), 0) as revenue, coalesce(sum(o.discount_minor), 0) as discount
-        from orders o join sends s on s.id = o.attributed_dispatch_id
-        where o.shop_id = ${experiment.shopId} and s.customer_id = f.customer_id and o.status <> 'cancelled'
-      ) attr
-    )
-    select variant, holdout, count(*) as exposed,
-      count(*) filter (where sent) as sent, count(*) filter (where opened) as opened, count(*) filter (where clicked) as clicked,
-      count(*) filter (where conv_orders > 0) as converted, coalesce(sum(conv_revenue), 0) as revenue,
-      coalesce(sum(attr_orders), 0) as attr_orders, coalesce(sum(attr_revenue), 0) as attr_revenue, coalesce(sum(attr_discount), 0) as attr_discount
-    from per_customer group by variant, holdout
+        from orders o where o.attributed_dispatch_id = d.id and o.shop_id = ${experiment.shopId} and o.status <> 'cancelled'
+      ) a
+      where e.experiment_id = ${experiment.id} and e.customer_id = f.customer_id
+    ) m
+    cross join lateral (
+      select count(*) as orders, coalesce(sum(o.total_minor), 0) as revenue from orders o
+      where o.shop_id = ${experiment.shopId} and o.customer_id = f.customer_id and o.status <> 'cancelled'
+        and o.placed_at >= f.exposed_at and o.placed_at <= f.exposed_at + ${experiment.conversionWindowMs} * interval '1 millisecond'
+    ) conv
+    group by variant, holdout
   `);
   const found = new Map(rows.map((r) => [String(r.variant), r]));
   // Every defined arm appears, with zeros until someone is exposed to it.
