@@ -4,6 +4,7 @@ import { orders } from '../db/schema.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
 import { PiiCipher } from '../lib/pii.ts';
+import { PRIOR_STRENGTH } from '../models/refit.ts';
 import { newCustomerModelState } from '../models/state.ts';
 import { createTestDatabase } from '../test/db.ts';
 import { seedCustomer, seedShop } from '../test/fixtures.ts';
@@ -35,9 +36,10 @@ describe('scheduled retrain of a shop', () => {
 
     const result = await retrainShop(database, shopId, now);
     expect(result.customers).toBe(10);
-    // Laplace-smoothed (40 + 1) / (200 + 2), worth at most 20 sends.
+    // Laplace-smoothed (40 + 1) / (200 + 2). The customers engage exactly alike, so the prior gets the
+    // most a pooled prior may be worth (models/refit.ts fits its strength from how customers differ).
     expect(result.priors.email?.all.rate).toBeCloseTo(41 / 202, 6);
-    expect(result.priors.email?.all.strength).toBe(20);
+    expect(result.priors.email?.all.strength).toBe(PRIOR_STRENGTH.maxStrength);
     expect(result.priors.email?.byStage?.new?.rate).toBeCloseTo(41 / 202, 6);
     expect(result.stageChanges).toEqual([{ customerId: lapsing, change: expect.objectContaining({ from: 'new', to: 'lapsed', startsWinBack: true }) }]);
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addToRefit, applyRefit, finishRefit, refitShop, startRefit } from './refit.ts';
+import { addToPool, emptyPoolStats, pooledPrior } from './channel/posterior.ts';
+import { Rng } from './core/rng.ts';
+import { addToRefit, applyRefit, finishRefit, PRIOR_STRENGTH, refitShop, startRefit } from './refit.ts';
 import { defaultShopModelState, newCustomerModelState, type CustomerModelState } from './state.ts';
 import type { Stage } from './types.ts';
 
@@ -57,5 +59,50 @@ describe('refitShop', () => {
     expect(next.sendTime.population.push).toBe(shop.sendTime.population.push);
     expect(next.sendTime.population.email![5]).toBe(2);
     expect(next.quietHours).toEqual(shop.quietHours);
+  });
+});
+
+describe('pooledPrior: how much the shop prior is worth', () => {
+  /** Customers whose true rates are Beta(rate × strength, …) (or all equal), each sent `sends` times. */
+  function pool(seed: string, customers: number, sends: (i: number) => number, rate: number, strength: number | null, decayed = false) {
+    const rng = new Rng(seed);
+    const p = emptyPoolStats();
+    for (let i = 0; i < customers; i++) {
+      const r = strength === null ? rate : rng.beta(rate * strength, (1 - rate) * strength);
+      const n = sends(i);
+      let s = 0;
+      for (let k = 0; k < n; k++) if (rng.next() < r) s++;
+      // Decayed evidence: every send of the customer weighs the same fraction, as when they are of similar age.
+      const w = decayed ? 0.5 + 0.5 * rng.next() : 1;
+      addToPool(p, s * w, (n - s) * w);
+    }
+    return p;
+  }
+  const bounds = PRIOR_STRENGTH;
+
+  it('recovers the spread of customers who differ', () => {
+    // Rates near 5 % hide most of the spread in binomial noise: it takes many customers to see it.
+    for (const [rate, strength, maxSends, decayed] of [[0.05, 15, 4, false], [0.08, 40, 7, false], [0.3, 5, 4, false], [0.05, 15, 2, true], [0.1, 30, 2, true]] as const) {
+      const fitted = pooledPrior(pool(`differ-${strength}-${maxSends}`, 50_000, (i) => 1 + (i % maxSends), rate, strength, decayed), bounds);
+      expect(fitted.rate).toBeCloseTo(rate, 1);
+      expect(fitted.strength).toBeGreaterThan(strength / 1.6);
+      expect(fitted.strength).toBeLessThan(strength * 1.6);
+    }
+  });
+
+  it('is strong when customers engage alike, so the better channel is not explored away', () => {
+    const fitted = pooledPrior(pool('alike', 2000, (i) => 1 + (i % 5), 0.075, null, true), bounds);
+    expect(fitted.strength).toBeGreaterThan(150);
+    expect(fitted.strength).toBeLessThanOrEqual(bounds.maxStrength);
+  });
+
+  it('falls back when the spread cannot be measured, and is never worth more than the sends behind it', () => {
+    // One send per customer says nothing about how customers differ.
+    expect(pooledPrior(pool('single', 500, () => 1, 0.1, 5), bounds).strength).toBe(bounds.fallbackStrength);
+    const few = emptyPoolStats();
+    addToPool(few, 1, 2);
+    addToPool(few, 1, 2);
+    expect(pooledPrior(few, bounds)).toEqual({ rate: 3 / 8, strength: 8 });
+    expect(pooledPrior(emptyPoolStats(), bounds)).toEqual({ rate: 0.5, strength: 2 });
   });
 });

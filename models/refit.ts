@@ -4,30 +4,33 @@
 // states it holds in memory, so both refit alike.
 
 import { countsAt } from './core/decay.ts';
-import { priorFromShopRate } from './channel/posterior.ts';
+import { addToPool, emptyPoolStats, pooledPrior, type PoolingBounds, type PoolStats } from './channel/posterior.ts';
 import { buildPopulationCurve } from './sendtime/curve.ts';
 import type { ChannelPrior, CustomerModelState, HourCounts, ShopModelState } from './state.ts';
 import { PERSON_CHANNELS, STAGES, type PersonChannel } from './types.ts';
 
-/** A shop-level prior is worth this many sends at most, so each customer's own evidence still counts. */
-export const PRIOR_EFFECTIVE_SIZE = 20;
+/**
+ * Bounds of a pooled prior's strength in sends. Fitted from how much customers differ (pooledPrior):
+ * at least 2, so a customer's own evidence always counts; at most 200, so a shop whose customers
+ * look alike still follows one who does not, within a few hundred sends. 20 when the spread cannot be
+ * measured yet.
+ */
+export const PRIOR_STRENGTH = { minStrength: 2, maxStrength: 200, fallbackStrength: 20 } as const;
 /** A stage gets its own prior once its customers have this many (decayed) sends. */
 export const MIN_STAGE_TRIALS = 50;
 
 export type RefitOptions = {
   halfLifeDays: number;
-  priorEffectiveSize?: number;
+  priorStrength?: PoolingBounds;
   minStageTrials?: number;
 };
-
-type Totals = { engaged: number; trials: number };
 
 /** What the refit has gathered so far; add customers with addToRefit, read it with finishRefit. */
 export type RefitAccumulator = {
   nowMs: number;
   options: RefitOptions;
   customers: number;
-  totals: Map<string, Totals>;
+  pools: Map<string, PoolStats>;
   hours: Record<PersonChannel, HourCounts[]>;
 };
 
@@ -38,7 +41,7 @@ export type RefitResult = {
 };
 
 export function startRefit(nowMs: number, options: RefitOptions): RefitAccumulator {
-  return { nowMs, options, customers: 0, totals: new Map(), hours: { email: [], sms: [], whatsapp: [], push: [] } };
+  return { nowMs, options, customers: 0, pools: new Map(), hours: { email: [], sms: [], whatsapp: [], push: [] } };
 }
 
 export function addToRefit(acc: RefitAccumulator, state: CustomerModelState): void {
@@ -46,8 +49,8 @@ export function addToRefit(acc: RefitAccumulator, state: CustomerModelState): vo
   for (const channel of PERSON_CHANNELS) {
     const c = countsAt(state.channels[channel], acc.nowMs, acc.options.halfLifeDays);
     if (c.successes + c.failures > 0) {
-      add(acc.totals, channel, c.successes, c.failures);
-      add(acc.totals, `${channel}:${state.lifecycle.stage}`, c.successes, c.failures);
+      add(acc.pools, channel, c.successes, c.failures);
+      add(acc.pools, `${channel}:${state.lifecycle.stage}`, c.successes, c.failures);
     }
     const hours = state.sendTime[channel];
     if (hours) acc.hours[channel].push(hours);
@@ -55,19 +58,19 @@ export function addToRefit(acc: RefitAccumulator, state: CustomerModelState): vo
 }
 
 export function finishRefit(acc: RefitAccumulator): RefitResult {
-  const size = acc.options.priorEffectiveSize ?? PRIOR_EFFECTIVE_SIZE;
+  const bounds = acc.options.priorStrength ?? PRIOR_STRENGTH;
   const minStage = acc.options.minStageTrials ?? MIN_STAGE_TRIALS;
   const priors: RefitResult['priors'] = {};
   const population: RefitResult['population'] = {};
   for (const channel of PERSON_CHANNELS) {
-    const all = acc.totals.get(channel);
+    const all = acc.pools.get(channel);
     if (all && all.trials > 0) {
       const byStage: ChannelPrior['byStage'] = {};
       for (const stage of STAGES) {
-        const t = acc.totals.get(`${channel}:${stage}`);
-        if (t && t.trials >= minStage) byStage[stage] = priorFromShopRate(t.engaged, t.trials, size);
+        const t = acc.pools.get(`${channel}:${stage}`);
+        if (t && t.trials >= minStage) byStage[stage] = pooledPrior(t, bounds);
       }
-      priors[channel] = { all: priorFromShopRate(all.engaged, all.trials, size), byStage };
+      priors[channel] = { all: pooledPrior(all, bounds), byStage };
     }
     if (acc.hours[channel].length > 0) population[channel] = buildPopulationCurve(acc.hours[channel], acc.nowMs, acc.options.halfLifeDays);
   }
@@ -90,9 +93,8 @@ export function applyRefit(shop: ShopModelState, refit: RefitResult): ShopModelS
   };
 }
 
-function add(totals: Map<string, Totals>, key: string, successes: number, failures: number): void {
-  const t = totals.get(key) ?? { engaged: 0, trials: 0 };
-  t.engaged += successes;
-  t.trials += successes + failures;
-  totals.set(key, t);
+function add(pools: Map<string, PoolStats>, key: string, successes: number, failures: number): void {
+  let p = pools.get(key);
+  if (!p) pools.set(key, (p = emptyPoolStats()));
+  addToPool(p, successes, failures);
 }

@@ -49,3 +49,59 @@ export type Contactability = {
 export function eligibleChannels({ consents, reachable, optedOut = [] }: Contactability): PersonChannel[] {
   return PERSON_CHANNELS.filter((c) => consents.includes(c) && reachable.includes(c) && !optedOut.includes(c));
 }
+
+/**
+ * Per-customer engagement evidence summed over a shop's customers, enough to fit how much they differ.
+ * Counts are decayed, so a customer's n_i sends weigh less than n_i whole sends; each is taken as
+ * m_i = ⌈n_i⌉ sends of equal weight ω_i = n_i / m_i (exact for one or a few sends of similar age, the
+ * usual case; older mixed evidence still looks a little less spread than it is).
+ */
+export type PoolStats = {
+  customers: number;
+  /** Σ n_i, Σ s_i, Σ ω_i, Σ n_i ω_i, Σ n_i (n_i − ω_i), Σ s_i² / n_i. */
+  trials: number;
+  engaged: number;
+  weights: number;
+  trialWeights: number;
+  pairs: number;
+  engagedSquaredOverTrials: number;
+};
+
+export const emptyPoolStats = (): PoolStats => ({ customers: 0, trials: 0, engaged: 0, weights: 0, trialWeights: 0, pairs: 0, engagedSquaredOverTrials: 0 });
+
+export function addToPool(p: PoolStats, successes: number, failures: number): void {
+  const n = successes + failures;
+  if (!(n > 0)) return;
+  const w = n / Math.max(1, Math.ceil(n - 1e-9));
+  p.customers++;
+  p.trials += n;
+  p.engaged += successes;
+  p.weights += w;
+  p.trialWeights += n * w;
+  p.pairs += n * (n - w);
+  p.engagedSquaredOverTrials += (successes * successes) / n;
+}
+
+export type PoolingBounds = { minStrength: number; maxStrength: number; fallbackStrength: number };
+
+/**
+ * The shop's prior for one channel (and stage): the pooled rate, worth as many sends as customers'
+ * rates are alike. Empirical Bayes by the method of moments for the beta-binomial: the intra-class
+ * correlation ρ = 1 / (strength + 1) from the n-weighted spread of customers' rates beyond what
+ * binomial noise explains, E[Σ n_i (p_i − p̂)²] = p(1 − p) (Σω − Σnω/N + ρ (N − Σω − Σn(n − ω)/N)).
+ * Customers who all engage alike get a strong prior, so a new customer is not sent the worse channel
+ * "to explore" what the shop already knows; customers who differ get a weak one, so their own clicks
+ * soon count. Without spread information (one send per customer) the fallback strength applies.
+ * Never worth more than the shop's sends.
+ */
+export function pooledPrior(p: PoolStats, bounds: PoolingBounds): BetaPrior {
+  const rate = (p.engaged + 1) / (p.trials + 2);
+  const cap = p.trials + 2;
+  const spreadDf = p.trials > 0 ? p.trials - p.weights - p.pairs / p.trials : 0;
+  const pHat = p.trials > 0 ? p.engaged / p.trials : 0;
+  if (p.customers < 2 || spreadDf <= 1e-9 || pHat <= 0 || pHat >= 1) return { rate, strength: Math.min(bounds.fallbackStrength, cap) };
+  const spread = p.engagedSquaredOverTrials - (p.engaged * p.engaged) / p.trials;
+  const rho = (spread / (pHat * (1 - pHat)) - (p.weights - p.trialWeights / p.trials)) / spreadDf;
+  const strength = rho > 0 ? 1 / rho - 1 : Infinity;
+  return { rate, strength: Math.min(Math.max(strength, bounds.minStrength), bounds.maxStrength, cap) };
+}
