@@ -58,9 +58,12 @@ export type ShopModelState = {
   /** Cost of one send (or one audience member) in minor units. */
   channelCostsMinor: Partial<Record<Channel, number>>;
   sendTime: {
-    /** Shop-wide engagement by local hour of week per channel: 168 weights each. */
+    /**
+     * Shop-wide engagement by local hour of week per channel: 168 weights each. Descriptive: it counts
+     * engagements where messages were sent, so send time does not use it as a prior (models/README.md).
+     */
     population: Partial<Record<PersonChannel, number[]>>;
-    /** How many engagements the population curve is worth against a customer's own. */
+    /** How many observations the flat prior of a customer's send-time habit is worth against their own. */
     priorStrength: number;
     /** Weight of one site visit against one engagement with a message. */
     siteActivityWeight: number;

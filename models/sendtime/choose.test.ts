@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chooseSendTime, type SendTimeInput } from './choose.ts';
-import { HOURS_PER_WEEK, populationDistribution, sendTimeCurve } from './curve.ts';
+import { HOURS_PER_WEEK, sendTimeCurve } from './curve.ts';
+import { customerSendTime } from './customer.ts';
+import { defaultShopModelState, newCustomerModelState } from '../state.ts';
 import { isQuiet, parseQuietHours } from './quiet.ts';
 
 /** A flat curve with one favoured hour of week. */
@@ -101,6 +103,7 @@ describe('sendAt property', () => {
             window: { earliest: new Date(earliest).toISOString(), latest: new Date(latest).toISOString() },
           });
           if (r.ok) {
+            expect(r.gainOverEarliest).toBeGreaterThanOrEqual(1);
             expect(r.sendAtMs).toBeGreaterThanOrEqual(earliest);
             expect(r.sendAtMs).toBeLessThanOrEqual(latest);
             expect(isQuiet(quiet, localMinute(zone, r.sendAtMs))).toBe(false);
@@ -115,23 +118,67 @@ describe('sendAt property', () => {
   });
 });
 
-describe('sendTimeCurve shrinkage', () => {
+describe('sendTimeCurve', () => {
   const now = Date.parse('2025-06-01T00:00:00Z');
-  const population = populationDistribution(Array.from({ length: HOURS_PER_WEEK }, (_, h) => (h === 100 ? 1000 : 10)));
+  const base = { own: null, site: null, priorStrength: 8, siteWeight: 0.25, nowMs: now, halfLifeDays: 90 };
 
-  it("gives a customer without history the population's curve", () => {
-    const { curve, evidence } = sendTimeCurve({ own: null, site: null, population, priorStrength: 8, siteWeight: 0.25, nowMs: now, halfLifeDays: 90 });
+  it('is flat without evidence: no hour is better than another', () => {
+    const { curve, evidence } = sendTimeCurve(base);
     expect(evidence).toBe(0);
-    expect(Array.from(curve)).toEqual(Array.from(population));
+    expect(new Set(curve).size).toBe(1);
+    expect(curve.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
   });
 
-  it('moves toward the customer by their evidence against the prior strength', () => {
-    const own = { hours: { '50': 8 }, asOf: '2025-06-01T00:00:00Z' };
-    const site = { hours: { '60': 4 }, asOf: '2025-06-01T00:00:00Z' };
-    const { curve, evidence } = sendTimeCurve({ own, site, population, priorStrength: 8, siteWeight: 0.25, nowMs: now, halfLifeDays: 90 });
+  it('spreads a habit over every weekday and neighbouring hours, weighted by evidence against the prior', () => {
+    // Tuesday 19:00 (hour 43): 8 clicks and 4 visits at a quarter each, worth 9 against a prior of 8.
+    const own = { hours: { '43': 8 }, asOf: '2025-06-01T00:00:00Z' };
+    const site = { hours: { '43': 4 }, asOf: '2025-06-01T00:00:00Z' };
+    const { curve, evidence } = sendTimeCurve({ ...base, own, site });
     expect(evidence).toBe(9);
-    expect(curve[50]).toBeCloseTo((8 + 8 * population[50]!) / 17, 12);
-    expect(curve[60]).toBeCloseTo((1 + 8 * population[60]!) / 17, 12);
     expect(curve.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(curve.indexOf(Math.max(...curve))).toBe(43);
+    // Another day at 19:00 beats that day's 18:00, which beats its 16:00; 08:00 is as good as the prior says.
+    const wed = (h: number) => curve[48 + h]!;
+    expect(wed(19)).toBeGreaterThan(wed(18));
+    expect(wed(18)).toBeGreaterThan(wed(16));
+    expect(wed(16)).toBeGreaterThan(wed(8));
+    expect(wed(8)).toBeCloseTo(8 / 168 / 17, 8);
+    // The same evidence on its own weekday counts more than on another.
+    expect(curve[43]!).toBeGreaterThan(wed(19));
+  });
+
+  it('lets more evidence move the curve further from flat', () => {
+    const at = (n: number) => sendTimeCurve({ ...base, own: { hours: { '43': n }, asOf: '2025-06-01T00:00:00Z' } }).curve[43]! * HOURS_PER_WEEK;
+    expect(at(1)).toBeGreaterThan(1);
+    expect(at(4)).toBeGreaterThan(at(1));
+    expect(at(40)).toBeGreaterThan(at(4));
+  });
+});
+
+describe('send time against urgency', () => {
+  const shop = { ...defaultShopModelState(), sendTime: { ...defaultShopModelState().sendTime, population: { email: Array.from({ length: HOURS_PER_WEEK }, (_, h) => (h % 24 === 19 ? 500 : 5)) } } };
+  // Tuesday 2025-06-10, 08:00 in Berlin; the window runs a day.
+  const window = { earliest: '2025-06-10T06:00:00Z', latest: '2025-06-11T06:00:00Z' };
+  const nowMs = Date.parse(window.earliest);
+
+  it('sends a customer without evidence at the earliest allowed instant, whatever the population curve says', () => {
+    const r = customerSendTime(newCustomerModelState('Europe/Berlin', window.earliest), shop, 'email', window, nowMs, 12);
+    expect(r).toMatchObject({ ok: true, sendAt: '2025-06-10T06:00:00.000Z', gainOverEarliest: 1 });
+  });
+
+  it('waits for an evening habit only when the expected gain outweighs the urgency', () => {
+    const customer = newCustomerModelState('Europe/Berlin', window.earliest);
+    // Visits at 19:00 on the last five evenings, and at 08:00 once.
+    const hours: Record<string, number> = { '1': 0 };
+    for (const day of [3, 4, 5, 6, 0]) hours[String(day * 24 + 19)] = 1;
+    const weak = { ...customer, siteActivity: { hours, asOf: window.earliest } };
+    const strong = { ...customer, siteActivity: { hours: Object.fromEntries(Object.entries(hours).map(([k, v]) => [k, v * 20])), asOf: window.earliest } };
+    // Eleven hours' wait at a 12 h half-life halves the value: a few visits do not justify it…
+    expect(customerSendTime(weak, shop, 'email', window, nowMs, 12)).toMatchObject({ ok: true, sendAt: '2025-06-10T06:00:00.000Z' });
+    // …a strong evening habit does, and so does any habit when delay costs nothing.
+    const r = customerSendTime(strong, shop, 'email', window, nowMs, 12);
+    expect(r).toMatchObject({ ok: true, sendAt: '2025-06-10T17:00:00.000Z' });
+    if (r.ok) expect(r.gainOverEarliest).toBeGreaterThan(1);
+    expect(customerSendTime(weak, shop, 'email', window, nowMs)).toMatchObject({ ok: true, sendAt: '2025-06-10T17:00:00.000Z' });
   });
 });

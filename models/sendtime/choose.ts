@@ -1,5 +1,7 @@
-// Picks the instant to send: the best hour of the customer's local week that lies inside the journey's
-// window and outside the shop's quiet hours. Candidates are the window's start, every local hour start
+// Picks the instant to send: the earliest allowed instant, unless a later hour of the customer's local
+// week is expected to engage so much better that it outweighs the journey's urgency (score = relative
+// engagement × urgency, strictly greater than the earliest allowed instant's). Only hours inside the
+// journey's window and outside the shop's quiet hours count. Candidates are the window's start, every local hour start
 // and every end of quiet hours inside the window, walked in UTC, so DST gaps and repeated hours need no
 // special casing: a local time that does not exist is never visited, a repeated one is visited twice.
 
@@ -12,7 +14,7 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
 export type SendTimeInput = {
-  /** Engagement share per local hour of week (sendTimeCurve). */
+  /** Engagement per local hour of week, any scale (sendTimeCurve's shares). */
   curve: ArrayLike<number>;
   timeZone: string;
   window: TimeWindow;
@@ -31,8 +33,10 @@ export type SendTimeResult =
       sendAt: string;
       sendAtMs: number;
       localHourOfWeek: number;
-      /** Curve share at that hour × urgency. */
+      /** Curve at that hour × urgency. */
       score: number;
+      /** Expected engagement × urgency at sendAt relative to the earliest allowed instant (≥ 1). */
+      gainOverEarliest: number;
       /** Factor by which waiting until sendAt reduces the send's value (1 without urgency). */
       urgency: number;
       /** The customer's best hour ignoring window and quiet hours. */
@@ -59,6 +63,8 @@ export function chooseSendTime(input: SendTimeInput): SendTimeResult {
   let bestScore = -Infinity;
   let bestHour = -1;
   let bestUrgency = 1;
+  let firstScore = NaN;
+  let firstMs = NaN;
   for (let t = earliest; t <= end; ) {
     const local = localTime(t, offsetAt(timeline, t));
     const toNextHour = (60 - (local.minuteOfDay % 60)) * MINUTE_MS - local.msIntoMinute;
@@ -69,6 +75,7 @@ export function chooseSendTime(input: SendTimeInput): SendTimeResult {
     }
     const urgency = halfLife && halfLife > 0 ? Math.pow(0.5, (t - earliest) / (halfLife * HOUR_MS)) : 1;
     const score = curve[local.hourOfWeek]! * urgency;
+    if (Number.isNaN(firstScore)) [firstScore, firstMs] = [score, t];
     // Strictly greater: among equal scores the earliest instant wins.
     if (score > bestScore) {
       bestScore = score;
@@ -82,10 +89,13 @@ export function chooseSendTime(input: SendTimeInput): SendTimeResult {
     return fail('no_allowed_instant', `every instant of ${window.earliest} – ${window.latest} falls in quiet hours ${input.quietHours.start}–${input.quietHours.end} (${timeZone})`);
   }
   const preferred = argmaxHour(curve);
+  const gain = firstScore > 0 ? bestScore / firstScore : 1;
   const why =
-    preferred === bestHour
-      ? `customer's best local hour ${hourLabel(bestHour)} (${timeZone})`
-      : `best allowed local hour ${hourLabel(bestHour)}; the customer's best hour ${hourLabel(preferred)} is outside the window, in quiet hours or too late to be worth the wait (${timeZone})`;
+    bestMs === firstMs
+      ? `the earliest allowed instant, local ${hourLabel(bestHour)} (${timeZone}): no later hour engages enough better to be worth the wait`
+      : preferred === bestHour
+        ? `customer's best local hour ${hourLabel(bestHour)} (${timeZone}), expected ${gain.toFixed(2)}× the earliest allowed instant after the wait`
+        : `local ${hourLabel(bestHour)} (${timeZone}), expected ${gain.toFixed(2)}× the earliest allowed instant after the wait; the customer's best hour ${hourLabel(preferred)} is outside the window, in quiet hours or too late`;
   return {
     ok: true,
     sendAt: new Date(bestMs).toISOString(),
@@ -93,6 +103,7 @@ export function chooseSendTime(input: SendTimeInput): SendTimeResult {
     localHourOfWeek: bestHour,
     score: bestScore,
     urgency: bestUrgency,
+    gainOverEarliest: gain,
     preferredHourOfWeek: preferred,
     why,
   };

@@ -1,7 +1,5 @@
-// The customer's engagement curve over the 168 hours of their local week, shrunk toward the shop's
-// population curve (empirical Bayes with a Dirichlet prior worth `priorStrength` engagements):
-// with no history the customer gets exactly the population's curve, and their own clicks take over
-// as they accumulate. Site visits count as weaker evidence of the hours they are around.
+// The customer's engagement habit over the 168 hours of their local week (see sendTimeCurve), and the
+// shop's population curve the scheduled refit sums from every customer's engagements.
 
 import { decayFactor } from '../core/decay.ts';
 import type { HourCounts } from '../state.ts';
@@ -45,43 +43,68 @@ function addInto(out: Float64Array, counts: HourCounts | null | undefined, scale
   return total;
 }
 
-/**
- * The shop's curve as a distribution. Half an engagement is added to every hour so an hour nobody has
- * engaged in yet is unlikely, not impossible; a shop with no data gets a flat curve.
- */
-export function populationDistribution(weights: readonly number[] | undefined): Float64Array {
-  const p = new Float64Array(HOURS_PER_WEEK);
+/** Share of an observation's weight kept on its own weekday; the rest is spread over the same hour every day. */
+export const WEEKDAY_SHARE = 0.3;
+/** Standard deviation, in hours, over which an observation also speaks for neighbouring hours of the day. */
+export const HOUR_SPREAD = 1.5;
+
+/** A circular Gaussian over the 24 hour-of-day offsets, summing to 1. */
+const SPREAD = (() => {
+  const k = new Float64Array(24);
   let total = 0;
-  for (let h = 0; h < HOURS_PER_WEEK; h++) {
-    const w = weights?.[h];
-    p[h] = (w !== undefined && w > 0 ? w : 0) + 0.5;
-    total += p[h]!;
+  for (let d = 0; d < 24; d++) {
+    const x = Math.min(d, 24 - d);
+    k[d] = Math.exp(-(x * x) / (2 * HOUR_SPREAD * HOUR_SPREAD));
+    total += k[d]!;
   }
-  for (let h = 0; h < HOURS_PER_WEEK; h++) p[h] = p[h]! / total;
-  return p;
-}
+  for (let d = 0; d < 24; d++) k[d] = k[d]! / total;
+  return k;
+})();
 
 export type CurveInput = {
   own: HourCounts | null | undefined;
   site: HourCounts | null | undefined;
-  population: Float64Array;
   priorStrength: number;
   siteWeight: number;
   nowMs: number;
   halfLifeDays: number;
 };
 
-/** Posterior-mean share of engagement per local hour of week; sums to 1. */
-export function sendTimeCurve({ own, site, population, priorStrength, siteWeight, nowMs, halfLifeDays }: CurveInput): {
+/**
+ * The customer's habit: posterior-mean share of their engagement per local hour of week (sums to 1;
+ * × 168 it is the engagement at that hour relative to an average hour). Evidence is the customer's
+ * own engagements and, weaker, their site visits. Habits repeat daily and neighbouring hours are
+ * alike, so each observation is spread over nearby hours of the day and, mostly, over every weekday;
+ * a handful of visits then says "evenings", not "Tuesday 19:00". The prior is flat, worth
+ * `priorStrength` observations: without evidence every hour is alike and the send goes out as soon
+ * as allowed. The shop's population curve is deliberately not the prior: it counts engagements where
+ * messages were sent, so its peak is where the shop sent, not where customers engage more.
+ */
+export function sendTimeCurve({ own, site, priorStrength, siteWeight, nowMs, halfLifeDays }: CurveInput): {
   curve: Float64Array;
   evidence: number;
 } {
-  const curve = new Float64Array(HOURS_PER_WEEK);
-  const evidence = addInto(curve, own, 1, nowMs, halfLifeDays) + addInto(curve, site, siteWeight, nowMs, halfLifeDays);
+  const obs = new Float64Array(HOURS_PER_WEEK);
+  const evidence = addInto(obs, own, 1, nowMs, halfLifeDays) + addInto(obs, site, siteWeight, nowMs, halfLifeDays);
   // A zero strength would divide 0 by 0 for a customer without history; keep a sliver of prior.
   const strength = priorStrength > 0 ? priorStrength : 1e-9;
   const denom = evidence + strength;
-  for (let h = 0; h < HOURS_PER_WEEK; h++) curve[h] = (curve[h]! + strength * population[h]!) / denom;
+  const curve = new Float64Array(HOURS_PER_WEEK).fill(strength / HOURS_PER_WEEK / denom);
+  if (evidence === 0) return { curve, evidence };
+  const daily = new Float64Array(24);
+  for (let h = 0; h < HOURS_PER_WEEK; h++) daily[h % 24] = daily[h % 24]! + obs[h]!;
+  for (let h = 0; h < HOURS_PER_WEEK; h++) {
+    const day = h - (h % 24);
+    const hour = h % 24;
+    let sameDay = 0;
+    let everyDay = 0;
+    for (let j = 0; j < 24; j++) {
+      const k = SPREAD[(hour - j + 24) % 24]!;
+      sameDay += obs[day + j]! * k;
+      everyDay += daily[j]! * k;
+    }
+    curve[h] = curve[h]! + (WEEKDAY_SHARE * sameDay + ((1 - WEEKDAY_SHARE) / 7) * everyDay) / denom;
+  }
   return { curve, evidence };
 }
 

@@ -4,7 +4,7 @@
 import type { CustomerModelState, ShopModelState } from '../state.ts';
 import type { PersonChannel, TimeWindow } from '../types.ts';
 import { chooseSendTime, type SendTimeResult } from './choose.ts';
-import { populationDistribution, sendTimeCurve } from './curve.ts';
+import { sendTimeCurve } from './curve.ts';
 
 export function customerCurve(
   customer: CustomerModelState,
@@ -15,7 +15,6 @@ export function customerCurve(
   return sendTimeCurve({
     own: customer.sendTime[channel],
     site: customer.siteActivity,
-    population: populationDistribution(shop.sendTime.population[channel]),
     priorStrength: shop.sendTime.priorStrength,
     siteWeight: shop.sendTime.siteActivityWeight,
     nowMs,
