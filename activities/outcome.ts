@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { attributeOrder } from '../attribution/attribute.ts';
 import { journeys, outcomes } from '../db/schema.ts';
+import { applyOutcomeToModels } from '../learning/apply-outcome.ts';
 import type { OutcomeRecord } from '../workflows/types.ts';
 import type { ActivityDeps } from './deps.ts';
 
@@ -13,6 +14,7 @@ const TERMINAL = new Set(['converted', 'no_conversion', 'cancelled', 'unsubscrib
  * open, within their windows), not simply to the journey's last send, and the outcome row carries the
  * same dispatch as the order, so the journey's signal and the order record agree. When the credit goes
  * to another journey's message, or to none, the outcome says so in its reason and names no dispatch.
+ * The credited message's conversion is folded into the posteriors in the same transaction.
  */
 export function createRecordOutcome(deps: ActivityDeps) {
   return async function recordOutcome(record: OutcomeRecord): Promise<void> {
@@ -21,6 +23,10 @@ export function createRecordOutcome(deps: ActivityDeps) {
       let reason = record.reason ?? null;
       if (record.kind === 'converted' && record.orderId) {
         const credit = await attributeOrder(tx, record.shopId, record.orderId);
+        if (credit) {
+          await applyOutcomeToModels(tx, { shopId: record.shopId, customerId: record.customerId, dispatchId: credit.dispatchId, channel: credit.channel,
+            kind: 'converted', at: credit.placedAt, discountTier: credit.discountTier });
+        }
         const ours = credit?.workflowId === record.workflowId;
         dispatchId = ours ? credit.dispatchId : null;
         if (reason === null) reason = ours ? `attributed_by_${credit.rule}` : credit ? 'attributed_to_other_journey' : 'outside_attribution_windows';

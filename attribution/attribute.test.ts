@@ -7,6 +7,7 @@ import { customers, dispatches, orders, outcomes, shops } from '../db/schema.ts'
 import { createLogger } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
 import { PiiCipher } from '../lib/pii.ts';
+import { loadCustomerModel } from '../learning/model-store.ts';
 import { createTestDatabase } from '../test/db.ts';
 import { attributeOrder } from './attribute.ts';
 
@@ -81,6 +82,9 @@ describe('attributeOrder over stored dispatches and provider events', () => {
     const [outcome] = await database.db.select().from(outcomes).where(eq(outcomes.workflowId, 'wf-agree'));
     expect(outcome).toMatchObject({ kind: 'converted', dispatchId: s.ids[0], reason: 'attributed_by_click' });
     expect(await attributed(s.orderId)).toBe(s.ids[0]);
+    // The credited send's conversion reached the customer's e-mail posterior.
+    const model = await loadCustomerModel(database.db, 'shop-x', s.customerId, 'UTC', placedAt.toISOString());
+    expect(model.channels.email?.successes).toBeGreaterThan(0);
 
     // A conversion nobody engaged with: the journey converted, but no message earns it.
     const u = await scenario('shop-x', [{ sentAgo: HOUR, workflowId: 'wf-none' }]);

@@ -15,6 +15,7 @@ export interface Attribution {
   discountTier: number;
   rule: AttributionRule;
   touchAt: Date;
+  placedAt: Date;
   /** Order total and discount, in the order's minor units: the revenue and discount cost credited. */
   valueMinor: number;
   discountMinor: number;
@@ -76,6 +77,7 @@ export async function attributeOrder(db: Db, shopId: string, orderId: string): P
     discountTier: dispatch.discountTier,
     rule: credit.rule,
     touchAt: credit.touchAt,
+    placedAt: order.placedAt,
     valueMinor: order.totalMinor,
     discountMinor: order.discountMinor,
     currency: order.currency,
