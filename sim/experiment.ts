@@ -13,7 +13,7 @@ import { generateWorld, type World } from './world.ts';
 
 export const POLICY_NAMES = [
   'holdout', 'email-first', 'same-hour-9am', 'flat-15', 'population-best-hour', 'best-channel-by-ratio', 'nextbest',
-  'nextbest-flat-15', 'nextbest-site-activity', 'nextbest-no-channel', 'nextbest-no-sendtime', 'nextbest-no-discount', 'nextbest-no-lifecycle', 'oracle',
+  'nextbest-flat-15', 'nextbest-no-site-activity', 'nextbest-daily-retrain', 'nextbest-no-channel', 'nextbest-no-sendtime', 'nextbest-no-discount', 'nextbest-no-lifecycle', 'oracle',
 ] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
@@ -30,7 +30,8 @@ export function makePolicy(name: PolicyName, world: World, options: ExperimentOp
     case 'best-channel-by-ratio': return bestChannelByRatio();
     case 'nextbest': return new NextbestPolicy({ ...draws });
     case 'nextbest-flat-15': return new NextbestPolicy({ name, fixedTier: 15, ...draws });
-    case 'nextbest-site-activity': return new NextbestPolicy({ name, siteActivity: true, ...draws });
+    case 'nextbest-no-site-activity': return new NextbestPolicy({ name, siteActivity: false, ...draws });
+    case 'nextbest-daily-retrain': return new NextbestPolicy({ name, retrain: 'daily', ...draws });
     case 'nextbest-no-channel': return new NextbestPolicy({ name, channel: false, ...draws });
     case 'nextbest-no-sendtime': return new NextbestPolicy({ name, sendTime: false, ...draws });
     case 'nextbest-no-discount': return new NextbestPolicy({ name, discount: false, ...draws });

@@ -8,6 +8,7 @@ import { SCENARIOS, type Scenario } from './scenario.ts';
 import { findViolations } from './violations.ts';
 import { generateWorld, type SimCart, type World } from './world.ts';
 import { seedMetrics } from './metrics.ts';
+import { NextbestPolicy } from './policies/nextbest.ts';
 
 const HOUR = 3_600_000;
 const tiny = (name: string, customers: number): Scenario => ({ ...SCENARIOS[name]!, customers, historyWeeks: 2, evalWeeks: 2 });
@@ -126,5 +127,29 @@ describe('simulator', () => {
     expect(m.clickRate).toBeLessThan(0.05);
     expect(m.emailOrderRate).toBeGreaterThan(0.015);
     expect(m.emailOrderRate).toBeLessThan(0.05);
+  });
+
+  it("runs the product's refit on the product's cadence: weekly, or daily as the option", () => {
+    const world = generateWorld(tiny('no-heterogeneity', 60), 2);
+    const cart = world.carts[0]!;
+    const priors = (p: NextbestPolicy) => JSON.stringify((p as unknown as { shop: { channelPriors: unknown } }).shop.channelPriors);
+    const withOneClick = (retrain: 'weekly' | 'daily') => {
+      const policy = new NextbestPolicy({ retrain, propensityDraws: 5 });
+      const action = policy.decide(firstCartContext(world, cart))!;
+      policy.onOutcome({ sendId: 's1', cartId: cart.id, customer: cart.customer, channel: action.channel, tier: action.tier, kind: 'clicked', atMs: action.sendAtMs + 60_000 });
+      return policy;
+    };
+    const day = (i: number) => world.startMs + (i + 1) * 86_400_000;
+    const weekly = withOneClick('weekly');
+    const initial = priors(weekly);
+    for (let i = 0; i < 6; i++) weekly.onDay(day(i), i);
+    expect(priors(weekly)).toBe(initial);
+    weekly.onDay(day(6), 6);
+    expect(priors(weekly)).not.toBe(initial);
+    const daily = withOneClick('daily');
+    daily.onDay(day(0), 0);
+    expect(priors(daily)).not.toBe(initial);
+    daily.onDay(day(6), 6);
+    expect(priors(daily)).toBe(priors(weekly));
   });
 });

@@ -143,7 +143,7 @@ async function runOneCart(h: JourneyHarness, world: World, c: SimCustomer, cart:
 /** The fast path on the same carts at the same instants: each customer's one cart, nothing else. */
 function fastPath(world: World, carts: readonly SimCart[], workflowIds: ReadonlyMap<string, string>): CartTrace[] {
   const w: World = { ...world, carts: [...carts].sort((a, b) => a.atMs - b.atMs), directOrders: [], startMs: carts[0]?.atMs ?? 0, evalStartMs: 0, endMs: Number.MAX_SAFE_INTEGER / 2 };
-  return runPolicy({ ...w, endMs: (carts.at(-1)?.atMs ?? 0) + 1 }, new NextbestPolicy({ name: ENGINE_POLICY, discount: false, retrain: false }), {
+  return runPolicy({ ...w, endMs: (carts.at(-1)?.atMs ?? 0) + 1 }, new NextbestPolicy({ name: ENGINE_POLICY, discount: false, retrain: false, siteActivity: false }), {
     traceCustomers: new Set(carts.map((c) => c.customer)),
     workflowIdOf: (cart) => workflowIds.get(cart.id) ?? cart.id,
   }).traces;

@@ -44,8 +44,9 @@ export type NextbestOptions = {
   fixedTier?: DiscountTier;
   propensityDraws?: number;
   /**
-   * Feed cart visits to recordSiteActivity. The models support it but the product's ingest does not
-   * call it yet, so it is off by default: the fast path measures what the product does.
+   * Feed each cart event to recordSiteActivity (default on): the customer was on the site at that hour.
+   * The product has that event at ingest; until ingest records it, `siteActivity: false` is what the
+   * product does today (the real-engine sample's fast path runs that way).
    */
   siteActivity?: boolean;
   /** Retrain cadence (default weekly, as the product's Schedule); the real-engine sample runs none, so its fast path neither. */
@@ -130,7 +131,7 @@ export class NextbestPolicy implements Policy {
   }
 
   onSiteActivity(customer: number, timeZone: string, atMs: number): void {
-    if (!this.options.siteActivity) return;
+    if (this.options.siteActivity === false) return;
     const c = this.customer(customer, timeZone, atMs);
     this.customers.set(customer, recordSiteActivity(c, new Date(atMs).toISOString(), this.shop.halfLifeDays));
   }
