@@ -5,12 +5,13 @@ import type { PiiCipher } from '../lib/pii.ts';
 import type { Channel } from '../workflows/types.ts';
 import { applyCatalogEvent, type StockChange } from './catalog.ts';
 import { BROWSE_DWELL_MS, isCatalogEvent, type CanonicalEvent, type CatalogEvent, type CustomerEvent } from './canonical.ts';
-import { applyBulkViews, isBulkView } from './bulk-views.ts';
+import { storeBatch } from './batch.ts';
+import type { ResolvedRef } from './batch-identity.ts';
 import { resolveCustomer, type Tx } from './identity.ts';
 import { applyCartChange, type CartState } from './carts.ts';
 import { applyOrderEvent, orderCustomer } from './orders.ts';
 import { recordConsents } from './consents.ts';
-import { IngestError } from './errors.ts';
+import { IngestError, isDatabaseUnavailable, isRetryable } from './errors.ts';
 
 export { IngestError } from './errors.ts';
 export { canonicalOrderId } from './orders.ts';
@@ -56,7 +57,7 @@ export interface CatalogEffect {
 export type AnyEffect = EntryEffect | CatalogEffect;
 export type EntryResult = { ok: true; effect: AnyEffect } | { ok: false; error: string };
 
-class DuplicateEvent extends Error {}
+export class DuplicateEvent extends Error {}
 
 /**
  * The one governed entry path for every source: dedupe on (shop, source, eventId), resolve the
@@ -66,87 +67,118 @@ class DuplicateEvent extends Error {}
 export async function applyEvent(deps: EntryDeps, shopId: string, source: string, event: CustomerEvent): Promise<EntryEffect>;
 export async function applyEvent(deps: EntryDeps, shopId: string, source: string, event: CanonicalEvent): Promise<AnyEffect>;
 export async function applyEvent(deps: EntryDeps, shopId: string, source: string, event: CanonicalEvent): Promise<AnyEffect> {
-  const { db } = deps.database;
-  const [seen] = await db
-    .select({ id: events.id })
-    .from(events)
-    .where(and(eq(events.shopId, shopId), eq(events.source, source), eq(events.sourceEventId, event.eventId)));
-  if (seen) return { duplicate: true };
+  if (await alreadyStored(deps.database.db, shopId, source, event.eventId)) return { duplicate: true };
   try {
-    return await db.transaction(async (tx) => {
-      if (isCatalogEvent(event)) {
-        await insertEventRow(tx, shopId, source, event, null);
-        return { duplicate: false as const, customerId: null, event, stock: await applyCatalogEvent(tx, shopId, source, event) };
-      }
-      let customer = { customerId: '', created: false, identified: false };
-      if (event.customer) customer = await resolveCustomer(tx, deps.cipher, shopId, source, event.customer);
-      else {
-        const owner = event.type === 'order_refunded' ? await orderCustomer(tx, shopId, source, event.orderId) : undefined;
-        if (!owner) {
-          await insertEventRow(tx, shopId, source, event, null);
-          await applyOrderEvent(tx, shopId, source, null, event as Extract<CanonicalEvent, { type: 'order_refunded' }>);
-          return { duplicate: false as const, customerId: null, event: event as Extract<CanonicalEvent, { type: 'order_refunded' }>, stock: [] };
-        }
-        customer.customerId = owner;
-      }
-      const { customerId } = customer;
-      const dwell = await insertEventRow(tx, shopId, source, event, customerId);
-      const effect: Extract<EntryEffect, { duplicate: false }> = {
-        duplicate: false, customerId, customerCreated: customer.created, identified: customer.identified, event,
-      };
-      if (dwell) effect.dwell = dwell;
-      switch (event.type) {
-        case 'cart_updated':
-        case 'cart_item_added':
-        case 'cart_item_removed':
-          effect.cart = await applyCartChange(tx, shopId, customerId, event);
-          break;
-        case 'order_placed':
-        case 'order_status':
-        case 'order_refunded':
-          effect.orderCreated = await applyOrderEvent(tx, shopId, source, customerId, event);
-          break;
-        case 'customer_updated': {
-          const withdrawn = await recordConsents(tx, shopId, customerId, source, event);
-          if (withdrawn.length) effect.consentsWithdrawn = withdrawn;
-          break;
-        }
-        default:
-          break;
-      }
-      return effect;
-    });
+    return await deps.database.db.transaction((tx) => applyEventIn(tx, deps, shopId, source, event));
   } catch (error) {
     if (error instanceof DuplicateEvent) return { duplicate: true };
     throw error;
   }
 }
 
+const alreadyStored = async (db: Tx | Database['db'], shopId: string, source: string, eventId: string) =>
+  (await db.select({ id: events.id }).from(events).where(and(eq(events.shopId, shopId), eq(events.source, source), eq(events.sourceEventId, eventId)))).length > 0;
+
 /**
- * Many events from one request. Plain product views (most of the traffic) are stored first, together,
- * in one transaction with set-based customer resolution; every other event then goes through
- * applyEvent on its own, in the order sent (a dwell report finds its view, an identify merges the
- * views just stored). One bad event never takes the others down: it comes back as an error.
+ * Stores one event inside the caller's transaction. The customer is resolved here unless the caller
+ * already did (the set-wise batch path). Throws DuplicateEvent when the event row already exists.
  */
-export async function applyEvents(deps: EntryDeps, shopId: string, source: string, batch: CanonicalEvent[]): Promise<EntryResult[]> {
-  const results: EntryResult[] = new Array(batch.length);
-  const views = batch.flatMap((e, index) => (isBulkView(e) ? [index] : []));
-  if (views.length >= 2) {
-    const bulk = await applyBulkViews(deps, shopId, source, views.map((k) => batch[k] as Extract<CanonicalEvent, { type: 'product_viewed' }>)).catch(() => null);
-    bulk?.forEach((outcome, k) => {
-      if (outcome !== 'slow') results[views[k]!] = { ok: true, effect: outcome };
-    });
+export async function applyEventIn(tx: Tx, deps: EntryDeps, shopId: string, source: string, event: CanonicalEvent, resolved?: ResolvedRef): Promise<AnyEffect> {
+  if (isCatalogEvent(event)) {
+    await insertEventRow(tx, shopId, source, event, null);
+    return { duplicate: false as const, customerId: null, event, stock: await applyCatalogEvent(tx, shopId, source, event) };
   }
-  for (const [index, event] of batch.entries()) if (!results[index]) results[index] = await applyOne(deps, shopId, source, event);
-  return results;
+  let customer = { customerId: '', created: false, identified: false };
+  if (resolved) customer = resolved;
+  else if (event.customer) customer = await resolveCustomer(tx, deps.cipher, shopId, source, event.customer);
+  else {
+    const owner = event.type === 'order_refunded' ? await orderCustomer(tx, shopId, source, event.orderId) : undefined;
+    if (!owner) {
+      await insertEventRow(tx, shopId, source, event, null);
+      await applyOrderEvent(tx, shopId, source, null, event as Extract<CanonicalEvent, { type: 'order_refunded' }>);
+      return { duplicate: false as const, customerId: null, event: event as Extract<CanonicalEvent, { type: 'order_refunded' }>, stock: [] };
+    }
+    customer.customerId = owner;
+  }
+  const { customerId } = customer;
+  const dwell = await insertEventRow(tx, shopId, source, event, customerId);
+  const effect: Extract<EntryEffect, { duplicate: false }> = {
+    duplicate: false, customerId, customerCreated: customer.created, identified: customer.identified, event,
+  };
+  if (dwell) effect.dwell = dwell;
+  switch (event.type) {
+    case 'cart_updated':
+    case 'cart_item_added':
+    case 'cart_item_removed':
+      effect.cart = await applyCartChange(tx, shopId, customerId, event);
+      break;
+    case 'order_placed':
+    case 'order_status':
+    case 'order_refunded':
+      effect.orderCreated = await applyOrderEvent(tx, shopId, source, customerId, event);
+      break;
+    case 'customer_updated': {
+      const withdrawn = await recordConsents(tx, shopId, customerId, source, event);
+      if (withdrawn.length) effect.consentsWithdrawn = withdrawn;
+      break;
+    }
+    default:
+      break;
+  }
+  return effect;
 }
 
-async function applyOne(deps: EntryDeps, shopId: string, source: string, event: CanonicalEvent): Promise<EntryResult> {
-  try {
-    return { ok: true, effect: await applyEvent(deps, shopId, source, event) };
-  } catch (error) {
-    return { ok: false, error: describeFailure(error) };
+/** Runs in the request's transaction once its events are stored (the pipeline writes their triggers). */
+export type AfterStore = (tx: Tx, results: EntryResult[]) => Promise<void>;
+
+/**
+ * Many events from one request, in one transaction: stored set-wise (ingest/batch.ts) with the same
+ * rules as applyEvent, in the order sent. One bad event never takes the others down: it comes back as
+ * an error and is not stored. If the set-wise path meets an unexpected database error, the request is
+ * stored again event by event, each under its own savepoint. A deadlock or a visitor created by a
+ * concurrent request retries the whole transaction; an unreachable database throws (nothing is stored).
+ */
+export async function applyEvents(deps: EntryDeps, shopId: string, source: string, batch: CanonicalEvent[], afterStore?: AfterStore): Promise<EntryResult[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.database.db.transaction(async (tx) => {
+        let results: EntryResult[];
+        try {
+          results = await tx.transaction((sp) => storeBatch(sp, deps, shopId, source, batch));
+        } catch (error) {
+          if (isRetryable(error) || isDatabaseUnavailable(error)) throw error;
+          results = await storeOneByOne(tx, deps, shopId, source, batch);
+        }
+        await afterStore?.(tx, results);
+        return results;
+      });
+    } catch (error) {
+      if (attempt < 5 && isRetryable(error)) {
+        await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
+        continue;
+      }
+      throw error;
+    }
   }
+}
+
+/** Each event under its own savepoint: what one event's failure rolls back is that event alone. */
+export async function storeOneByOne(tx: Tx, deps: EntryDeps, shopId: string, source: string, batch: CanonicalEvent[]): Promise<EntryResult[]> {
+  const results: EntryResult[] = [];
+  for (const event of batch) {
+    if (await alreadyStored(tx, shopId, source, event.eventId)) {
+      results.push({ ok: true, effect: { duplicate: true } });
+      continue;
+    }
+    try {
+      results.push({ ok: true, effect: await tx.transaction((sp) => applyEventIn(sp, deps, shopId, source, event)) });
+    } catch (error) {
+      if (error instanceof DuplicateEvent) results.push({ ok: true, effect: { duplicate: true } });
+      else if (isDatabaseUnavailable(error) || isRetryable(error)) throw error;
+      else results.push({ ok: false, error: describeFailure(error) });
+    }
+  }
+  return results;
 }
 
 /** A message for a refused event: our own errors as they are, database errors by their cause. */
@@ -156,6 +188,32 @@ export function describeFailure(error: unknown): string {
   return `could not store the event: ${e.cause?.message ?? e.message ?? String(error)}`;
 }
 
+/** The columns of an event's raw row besides its identity: product, dwell and a few properties. */
+export function eventRowFields(event: CanonicalEvent): { productId: string | null; dwellMs: number | null; props: Record<string, unknown> } {
+  switch (event.type) {
+    case 'product_viewed':
+      return { productId: event.productId, dwellMs: event.dwellMs ?? null,
+        props: event.priceMinor === undefined ? {} : { priceMinor: event.priceMinor, currency: event.currency } };
+    case 'product_dwell':
+      return { productId: event.productId ?? null, dwellMs: event.dwellMs, props: { viewEventId: event.viewEventId } };
+    case 'cart_item_added':
+    case 'cart_item_removed':
+      return { productId: event.item.productId, dwellMs: null, props: { cartId: event.cartId, quantity: event.item.quantity } };
+    case 'order_placed':
+    case 'order_status':
+    case 'order_refunded':
+      return { productId: null, dwellMs: null, props: { orderId: event.orderId } };
+    case 'cart_updated':
+      return { productId: null, dwellMs: null, props: { cartId: event.cartId } };
+    case 'product_updated':
+      return { productId: event.product.productId, dwellMs: null, props: {} };
+    case 'inventory_updated':
+      return { productId: event.productId ?? null, dwellMs: null, props: { itemId: event.itemId, available: event.available } };
+    default:
+      return { productId: null, dwellMs: null, props: {} };
+  }
+}
+
 /**
  * Writes the raw event row, the dedupe point: a second insert of the same source event id throws
  * DuplicateEvent and rolls the transaction back. For views and dwell updates it reports a dwell that
@@ -163,56 +221,26 @@ export function describeFailure(error: unknown): string {
  */
 async function insertEventRow(tx: Tx, shopId: string, source: string, event: CanonicalEvent, customerId: string | null): Promise<DwellObservation | undefined> {
   const occurredAt = new Date(event.occurredAt);
-  let productId: string | null = null;
-  let dwellMs: number | null = null;
-  let props: Record<string, unknown> = {};
+  const fields = eventRowFields(event);
+  const { dwellMs, props } = fields;
+  let { productId } = fields;
   let crossing: { viewEventId: string; productId: string; dwellMs: number; viewedAt: Date } | undefined;
-  switch (event.type) {
-    case 'product_viewed':
-      productId = event.productId;
-      dwellMs = event.dwellMs ?? null;
-      if (event.priceMinor !== undefined) props = { priceMinor: event.priceMinor, currency: event.currency };
-      if (dwellMs !== null && dwellMs >= BROWSE_DWELL_MS) crossing = { viewEventId: event.eventId, productId, dwellMs, viewedAt: occurredAt };
-      break;
-    case 'product_dwell': {
-      dwellMs = event.dwellMs;
-      props = { viewEventId: event.viewEventId };
-      const [view] = await tx
-        .select({ id: events.id, productId: events.productId, dwellMs: events.dwellMs, occurredAt: events.occurredAt })
-        .from(events)
-        .where(and(eq(events.shopId, shopId), eq(events.source, source), eq(events.sourceEventId, event.viewEventId)))
-        .for('update');
-      productId = view?.productId ?? event.productId ?? null;
-      const before = view?.dwellMs ?? 0;
-      if (view && event.dwellMs > before) await tx.update(events).set({ dwellMs: event.dwellMs }).where(eq(events.id, view.id));
-      const viewedAt = view?.occurredAt ?? new Date(occurredAt.getTime() - event.dwellMs);
-      if (productId && before < BROWSE_DWELL_MS && event.dwellMs >= BROWSE_DWELL_MS) {
-        crossing = { viewEventId: event.viewEventId, productId, dwellMs: event.dwellMs, viewedAt };
-      }
-      break;
+  if (event.type === 'product_viewed' && dwellMs !== null && dwellMs >= BROWSE_DWELL_MS) {
+    crossing = { viewEventId: event.eventId, productId: event.productId, dwellMs, viewedAt: occurredAt };
+  }
+  if (event.type === 'product_dwell') {
+    const [view] = await tx
+      .select({ id: events.id, productId: events.productId, dwellMs: events.dwellMs, occurredAt: events.occurredAt })
+      .from(events)
+      .where(and(eq(events.shopId, shopId), eq(events.source, source), eq(events.sourceEventId, event.viewEventId)))
+      .for('update');
+    productId = view?.productId ?? event.productId ?? null;
+    const before = view?.dwellMs ?? 0;
+    if (view && event.dwellMs > before) await tx.update(events).set({ dwellMs: event.dwellMs }).where(eq(events.id, view.id));
+    const viewedAt = view?.occurredAt ?? new Date(occurredAt.getTime() - event.dwellMs);
+    if (productId && before < BROWSE_DWELL_MS && event.dwellMs >= BROWSE_DWELL_MS) {
+      crossing = { viewEventId: event.viewEventId, productId, dwellMs: event.dwellMs, viewedAt };
     }
-    case 'cart_item_added':
-    case 'cart_item_removed':
-      productId = event.item.productId;
-      props = { cartId: event.cartId, quantity: event.item.quantity };
-      break;
-    case 'order_placed':
-    case 'order_status':
-    case 'order_refunded':
-      props = { orderId: event.orderId };
-      break;
-    case 'cart_updated':
-      props = { cartId: event.cartId };
-      break;
-    case 'product_updated':
-      productId = event.product.productId;
-      break;
-    case 'inventory_updated':
-      productId = event.productId ?? null;
-      props = { itemId: event.itemId, available: event.available };
-      break;
-    default:
-      break;
   }
   const inserted = await tx
     .insert(events)
@@ -225,7 +253,7 @@ async function insertEventRow(tx: Tx, shopId: string, source: string, event: Can
 }
 
 /** Did the customer put the product into a cart at or after `since`? */
-async function cartedSince(tx: Tx, shopId: string, customerId: string, productId: string, since: Date): Promise<boolean> {
+export async function cartedSince(tx: Tx, shopId: string, customerId: string, productId: string, since: Date): Promise<boolean> {
   const [added] = await tx
     .select({ id: events.id })
     .from(events)

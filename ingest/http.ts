@@ -3,20 +3,17 @@ import { eq } from 'drizzle-orm';
 import type { ApiContext } from '../api/context.ts';
 import { keepRejected } from '../api/rejections.ts';
 import { shops } from '../db/schema.ts';
-import type { JourneyClientDeps } from '../journeys/deps.ts';
 import type { AdapterResult, FieldError } from './adapter.ts';
 import type { CanonicalEvent } from './canonical.ts';
-import { ingestEvents, type PipelineOutcome } from './pipeline.ts';
+import { ingestEvents, type PipelineDeps, type PipelineOutcome } from './pipeline.ts';
 import { sourceSecret, type WebhookSource } from './secrets.ts';
 import { verifyBase64Hmac } from './signatures.ts';
 
 // What the platform endpoints share: turning an adapter's verdict into a stored event or a kept
 // rejection, and the answer the sender gets.
 
-export const journeyDeps = (ctx: ApiContext): JourneyClientDeps => ({
-  temporal: ctx.temporal, database: ctx.database, taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-  timeScale: ctx.config.JOURNEY_TIME_SCALE, logger: ctx.logger, metrics: ctx.metrics,
-});
+/** What the ingest routes store with: live traffic queues its journey triggers. */
+export const pipelineDeps = (ctx: ApiContext): PipelineDeps => ({ database: ctx.database, cipher: ctx.cipher, metrics: ctx.metrics, startJourneys: true });
 
 const currencies = new Map<string, string>();
 /** The shop's currency, for sources that send prices without one; null when the shop does not exist. */
@@ -37,9 +34,9 @@ export async function refuse(ctx: ApiContext, request: FastifyRequest, reply: Fa
 export async function storeAdapted(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, shopId: string, source: string, result: AdapterResult) {
   if (!result.ok) return refuse(ctx, request, reply, source, 422, 'invalid_payload', { errors: result.errors });
   if (result.events.length === 0) return reply.code(200).send({ status: 'ignored', reason: result.ignored ?? 'nothing to record' });
-  const outcome = await ingestEvents({ database: ctx.database, cipher: ctx.cipher, journeys: journeyDeps(ctx) }, shopId, source, result.events);
+  const outcome = await ingestEvents(pipelineDeps(ctx), shopId, source, result.events);
   if (outcome.failed.length) return refuse(ctx, request, reply, source, 422, 'not_stored', { errors: failures(outcome, result.events) });
-  return reply.code(200).send({ status: outcome.accepted === 0 ? 'duplicate' : 'accepted', journeys: outcome.journeys });
+  return reply.code(200).send({ status: outcome.accepted === 0 ? 'duplicate' : 'accepted', triggersQueued: outcome.triggersQueued });
 }
 
 export const failures = (outcome: PipelineOutcome, events: CanonicalEvent[]): FieldError[] =>

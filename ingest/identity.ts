@@ -99,7 +99,7 @@ export async function resolveCustomer(tx: Tx, cipher: PiiCipher, shopId: string,
 }
 
 /** Moves everything recorded for an anonymous visitor to the customer they turned out to be. */
-async function mergeCustomer(tx: Tx, from: string, into: string): Promise<void> {
+export async function mergeCustomer(tx: Tx, from: string, into: string): Promise<void> {
   await tx.update(events).set({ customerId: into }).where(eq(events.customerId, from));
   await tx.update(carts).set({ customerId: into }).where(eq(carts.customerId, from));
   await tx.update(orders).set({ customerId: into }).where(eq(orders.customerId, from));

@@ -1,12 +1,13 @@
-import type { JourneyClientDeps } from '../journeys/deps.ts';
-import { fireTrigger } from '../journeys/fire.ts';
+import { enqueueTriggers } from '../journeys/outbox.ts';
 import { triggersFor, type JourneyTrigger } from '../journeys/triggers.ts';
+import type { Metrics } from '../lib/metrics.ts';
 import type { CanonicalEvent } from './canonical.ts';
 import { applyEvents, type EntryDeps, type EntryResult } from './entry.ts';
 
 export interface PipelineDeps extends EntryDeps {
-  /** Absent for bulk imports of history: old events must not start journeys. */
-  journeys?: JourneyClientDeps;
+  /** Write the stored events' journey triggers to the outbox. Off for bulk imports and replays of history. */
+  startJourneys?: boolean;
+  metrics?: Metrics;
 }
 
 export interface PipelineOutcome {
@@ -14,72 +15,29 @@ export interface PipelineOutcome {
   accepted: number;
   duplicates: number;
   failed: { index: number; error: string }[];
-  /** Workflow IDs started or signalled. */
-  journeys: string[];
+  /** Journey triggers written to the outbox with the events; the dispatcher fires them. */
+  triggersQueued: number;
 }
 
 /**
- * Stores events through the entry path, then routes each stored one to its journeys at once. A journey
- * that cannot be reached does not undo or refuse the stored event: it is logged and counted, and the
- * next change of the same thing reaches the journey again.
+ * Stores events through the entry path and, in the same transaction, queues the journey triggers of
+ * the stored ones in the outbox (journeys/outbox.ts). Nothing here waits for Temporal: a journey that
+ * cannot be reached now is reached when the dispatcher's retry gets through.
  */
 export async function ingestEvents(deps: PipelineDeps, shopId: string, source: string, events: CanonicalEvent[]): Promise<PipelineOutcome> {
-  const results = await applyEvents(deps, shopId, source, events);
-  const outcome: PipelineOutcome = { results, accepted: 0, duplicates: 0, failed: [], journeys: [] };
-  const triggers: JourneyTrigger[] = [];
+  let triggersQueued = 0;
+  const results = await applyEvents(deps, shopId, source, events, deps.startJourneys ? async (tx, stored) => {
+    const triggers: JourneyTrigger[] = stored.flatMap((r) => (r.ok ? triggersFor(shopId, source, r.effect) : []));
+    triggersQueued = await enqueueTriggers(tx, triggers);
+  } : undefined);
+  const outcome: PipelineOutcome = { results, accepted: 0, duplicates: 0, failed: [], triggersQueued };
   for (const [index, r] of results.entries()) {
-    if (!r.ok) {
-      outcome.failed.push({ index, error: r.error });
-      continue;
+    if (!r.ok) outcome.failed.push({ index, error: r.error });
+    else if (r.effect.duplicate) outcome.duplicates++;
+    else {
+      outcome.accepted++;
+      deps.metrics?.eventsIngested.inc({ source, type: r.effect.event.type });
     }
-    if (r.effect.duplicate) {
-      outcome.duplicates++;
-      continue;
-    }
-    outcome.accepted++;
-    deps.journeys?.metrics.eventsIngested.inc({ source, type: r.effect.event.type });
-    triggers.push(...triggersFor(shopId, source, r.effect));
   }
-  if (deps.journeys) outcome.journeys = await fireAll(deps.journeys, collapseCartChanges(triggers));
   return outcome;
-}
-
-/**
- * Several changes of one cart in one request: only the last matters to its journey (the quiet period
- * restarts from the latest change), so only the last is sent.
- */
-export function collapseCartChanges(triggers: JourneyTrigger[]): JourneyTrigger[] {
-  const last = new Map<string, number>();
-  triggers.forEach((t, i) => {
-    if (t.kind === 'cart-changed') last.set(`${t.customerId}/${t.cart.cartId}`, i);
-  });
-  return triggers.filter((t, i) => t.kind !== 'cart-changed' || last.get(`${t.customerId}/${t.cart.cartId}`) === i);
-}
-
-const FIRE_CONCURRENCY = 8;
-
-/**
- * Fires triggers with several customers in flight at once; one customer's triggers stay in their
- * order. A journey that cannot be reached is logged and does not undo the stored event.
- */
-async function fireAll(deps: JourneyClientDeps, triggers: JourneyTrigger[]): Promise<string[]> {
-  const groups = new Map<string, JourneyTrigger[]>();
-  for (const t of triggers) {
-    const key = 'customerId' in t ? t.customerId : `product:${t.productId}`;
-    groups.set(key, [...(groups.get(key) ?? []), t]);
-  }
-  const queue = [...groups.values()];
-  const touched: string[] = [];
-  await Promise.all(Array.from({ length: Math.min(FIRE_CONCURRENCY, queue.length) }, async () => {
-    for (let group = queue.shift(); group; group = queue.shift()) {
-      for (const trigger of group) {
-        try {
-          touched.push(...(await fireTrigger(deps, trigger)));
-        } catch (error) {
-          deps.logger.error({ err: error, shopId: trigger.shopId, trigger: trigger.kind }, 'stored event could not reach its journey');
-        }
-      }
-    }
-  }));
-  return touched;
 }

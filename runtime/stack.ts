@@ -11,6 +11,7 @@ import { PiiCipher } from '../lib/pii.ts';
 import { piiKey } from '../lib/pii-key.ts';
 import { sdkLogger } from '../workers/sdk-logger.ts';
 import { createJourneyWorker } from '../workers/worker.ts';
+import { startOutboxDispatcher } from '../journeys/outbox-dispatcher.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
 
 export interface Stack {
@@ -97,6 +98,9 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
       apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
       const a = api;
       stoppers.push(() => a.close());
+      // The API queues journey triggers with the events; its process fires them (any number may).
+      const dispatcher = startOutboxDispatcher({ temporal, database, taskQueue: config.TEMPORAL_TASK_QUEUE, timeScale: config.JOURNEY_TIME_SCALE, logger, metrics });
+      stoppers.push(() => dispatcher.stop());
     }
     logger.info({ embedded: config.embedded, worker: parts.worker, api: apiUrl }, 'nextbest started');
     return {

@@ -2,6 +2,7 @@ import { and, count, eq, gte, isNotNull } from 'drizzle-orm';
 import { dispatches, journeys, orders } from '../db/schema.ts';
 import { parseConfig } from '../lib/config.ts';
 import { startStack, type Stack } from '../runtime/stack.ts';
+import { journeyWorkflowId } from '../workflows/ids.ts';
 import { journeyStatusQuery } from '../workflows/signals.ts';
 import type { JourneyResult } from '../workflows/types.ts';
 import { daytimeZone, seedDemoShop } from './demo/seed.ts';
@@ -44,13 +45,21 @@ async function main(): Promise<void> {
     const cartId = `cart-${run}`;
     const items = [{ productId: 'sku-espresso-beans', quantity: 2, priceMinor: 2490 }, { productId: 'sku-grinder', quantity: 1, priceMinor: 8900 }];
     const cart = await post(stack, apiKey, { type: 'cart_updated', eventId: `cart-${run}-1`, occurredAt: at(), customer, cartId, currency: 'EUR', items });
-    const workflowId = (cart.json.journeys as string[])[0];
-    if (!workflowId) throw new Error('the cart event started no journey');
-    console.log(`demo: cart event started journey ${workflowId}; waiting for its message...`);
+    // The reply says the trigger was queued; the outbox dispatcher starts the journey right after.
+    const workflowId = journeyWorkflowId('cart-abandon', shopId, String(cart.json.customerId), cartId);
+    console.log(`demo: cart event queued ${String(cart.json.triggersQueued)} trigger(s) for journey ${workflowId}; waiting for its message...`);
 
     const handle = stack.temporal.workflow.getHandle(workflowId);
     for (;;) {
-      const status = await handle.query(journeyStatusQuery);
+      const status = await handle.query(journeyStatusQuery).catch((error: unknown) => {
+        if ((error as Error).name === 'WorkflowNotFoundError') return null;
+        throw error;
+      });
+      if (!status) {
+        if (Date.now() - started > 100_000) throw new Error('the cart event started no journey within 100 s');
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
       if (status.sent.length > 0) break;
       if (status.state === 'done') throw new Error(`the journey ended without sending: ${JSON.stringify(status.skipReasons)}`);
       if (Date.now() - started > 100_000) throw new Error(`no message after 100 s (state ${status.state})`);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { CanonicalEvent } from '../../ingest/canonical.ts';
-import { refuse, journeyDeps, shopCurrency, storeAdapted } from '../../ingest/http.ts';
+import { guardIngest } from '../../ingest/guards.ts';
+import { pipelineDeps, refuse, shopCurrency, storeAdapted } from '../../ingest/http.ts';
 import { ingestEvents } from '../../ingest/pipeline.ts';
 import { segmentBatchToCanonical, segmentToCanonical } from '../../ingest/segment.ts';
 import { authenticateKey } from '../../lib/api-keys.ts';
@@ -22,6 +23,7 @@ export function segmentRoutes(ctx: ApiContext): FastifyPluginAsync {
   }
 
   return async (app) => {
+    guardIngest(app, ctx);
     for (const kind of ['track', 'identify'] as const) {
       app.post(`/v1/${kind}`, async (request, reply) => {
         const shop = await shopOf(request, reply);
@@ -38,13 +40,13 @@ export function segmentRoutes(ctx: ApiContext): FastifyPluginAsync {
       const events: CanonicalEvent[] = [];
       const errors = mapped.items.flatMap((i) => (i.result.ok ? [] : i.result.errors));
       for (const item of mapped.items) if (item.result.ok) events.push(...item.result.events);
-      const outcome = await ingestEvents({ database: ctx.database, cipher: ctx.cipher, journeys: journeyDeps(ctx) }, shop.shopId, 'segment', events);
+      const outcome = await ingestEvents(pipelineDeps(ctx), shop.shopId, 'segment', events);
       for (const f of outcome.failed) errors.push({ field: `(${events[f.index]?.type} ${events[f.index]?.eventId})`, message: f.error });
       const rejected = mapped.items.filter((i) => !i.result.ok).length + outcome.failed.length;
       const counts = { accepted: outcome.accepted, duplicates: outcome.duplicates, rejected };
       // Good messages are stored either way; the refused ones are kept for replay and named here.
       if (rejected) return refuse(ctx, request, reply, 'segment', 422, 'invalid_messages', { message: `${rejected} message(s) refused, ${outcome.accepted} stored, ${outcome.duplicates} duplicate`, errors });
-      return reply.code(200).send({ success: true, ...counts, journeys: outcome.journeys.length });
+      return reply.code(200).send({ success: true, ...counts, triggersQueued: outcome.triggersQueued });
     });
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { guardIngest } from '../../ingest/guards.ts';
 import { storeAdapted, verifiedShop } from '../../ingest/http.ts';
 import { wooToCanonical } from '../../ingest/woocommerce.ts';
 import type { ApiContext } from '../context.ts';
@@ -6,6 +7,7 @@ import type { ApiContext } from '../context.ts';
 /** WooCommerce webhooks for one shop, verified with X-WC-Webhook-Signature over the raw body. */
 export function wooRoutes(ctx: ApiContext): FastifyPluginAsync {
   return async (app) => {
+    guardIngest(app, ctx);
     // WooCommerce pings a new webhook with a form body (webhook_id=N) before the first delivery.
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
       request.rawBody = body as string;

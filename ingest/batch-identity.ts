@@ -1,0 +1,162 @@
+import { sql } from 'drizzle-orm';
+import { normaliseEmail, type PiiCipher } from '../lib/pii.ts';
+import type { CustomerRef } from './canonical.ts';
+import { identityKeys, mergeCustomer, newCustomerKey, type Tx } from './identity.ts';
+import { rowsOf } from './sql-rows.ts';
+import { timezoneFromAddress } from './timezone.ts';
+
+// resolveCustomer's rules for a whole request at once: the customers and identities the request
+// names are read with two statements, the rules run in memory in the order the events were sent (so an
+// identify merges the views sent before it, and the views after it find the merged customer), and what
+// changed is written with a handful of set-wise statements.
+
+export interface ResolvedRef {
+  customerId: string;
+  created: boolean;
+  identified: boolean;
+}
+
+interface Known {
+  anonymous: boolean;
+  timezone: string | null;
+  locale: string | null;
+  isNew: boolean;
+  dirty: boolean;
+}
+
+/** Another request created one of these identities first; the caller retries and finds it. */
+export class IdentityRace extends Error {
+  override name = 'IdentityRace';
+}
+
+export async function resolveCustomers(tx: Tx, cipher: PiiCipher, shopId: string, source: string, refs: (CustomerRef | undefined)[]): Promise<(ResolvedRef | undefined)[]> {
+  const keysOf = refs.map((r) => (r ? identityKeys(r) : undefined));
+  const emails = refs.map((r) => (r?.email ? normaliseEmail(r.email) : undefined));
+  const hashes = emails.map((e) => (e ? cipher.lookupHash(e) : undefined));
+  const wanted = [...new Set(keysOf.flatMap((k) => (k ? [k.user, k.anon] : [])).filter((k): k is string => k !== undefined))];
+  const keyMap = new Map<string, string>();
+  const customers = new Map<string, Known>();
+  const remember = (r: { customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }) => {
+    if (!customers.has(r.customerId)) customers.set(r.customerId, { anonymous: r.anonymous, timezone: r.timezone, locale: r.locale, isNew: false, dirty: false });
+  };
+  if (wanted.length) {
+    const found = rowsOf<{ sourceId: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(await tx.execute(sql`
+      select i.source_id as "sourceId", i.customer_id as "customerId", c.anonymous, c.timezone, c.locale
+      from customer_identities i join customers c on c.id = i.customer_id
+      where i.shop_id = ${shopId} and i.source = ${source} and i.source_id in (select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`));
+    for (const f of found) {
+      keyMap.set(f.sourceId, f.customerId);
+      remember(f);
+    }
+  }
+  const emailMap = new Map<string, string>();
+  const wantedHashes = [...new Set(hashes.filter((h): h is string => h !== undefined))];
+  if (wantedHashes.length) {
+    const found = rowsOf<{ hash: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(await tx.execute(sql`
+      select distinct on (k.email_hash) k.email_hash as hash, k.customer_id as "customerId", c.anonymous, c.timezone, c.locale
+      from contacts k join customers c on c.id = k.customer_id
+      where k.shop_id = ${shopId} and k.email_hash in (select jsonb_array_elements_text(${JSON.stringify(wantedHashes)}::jsonb)) order by k.email_hash, k.customer_id`));
+    for (const f of found) {
+      emailMap.set(f.hash, f.customerId);
+      remember(f);
+    }
+  }
+
+  const alias = new Map<string, string>();
+  const final = (id: string) => {
+    for (let next = alias.get(id); next; next = alias.get(id)) id = next;
+    return id;
+  };
+  const newKeys = new Map<string, string>();
+  const merges: [string, string][] = [];
+  const contactPlans = new Map<string, { email?: string; emailHash?: string; phone?: string }>();
+  const out: (ResolvedRef | undefined)[] = refs.map((ref, i) => {
+    if (!ref) return undefined;
+    const keys = keysOf[i]!;
+    const email = emails[i];
+    const hash = hashes[i];
+    const byUser = keys.user && keyMap.has(keys.user) ? final(keyMap.get(keys.user)!) : undefined;
+    const byAnon = keys.anon && keyMap.has(keys.anon) ? final(keyMap.get(keys.anon)!) : undefined;
+    const byEmail = !byUser && hash && emailMap.has(hash) ? final(emailMap.get(hash)!) : undefined;
+    const known = byUser ?? byEmail;
+    const identifiedNow = ref.userId !== undefined || email !== undefined;
+    const timezone = ref.timezone ?? timezoneFromAddress(ref.address) ?? null;
+    let customerId: string;
+    let created = false;
+    let identified = false;
+    if (known) {
+      customerId = known;
+      identified = customers.get(known)!.anonymous && identifiedNow;
+      const visitor = byAnon ? customers.get(byAnon) : undefined;
+      if (byAnon && visitor && byAnon !== customerId && visitor.anonymous) {
+        alias.set(byAnon, customerId);
+        if (!visitor.isNew) merges.push([byAnon, customerId]);
+        const theirs = contactPlans.get(byAnon);
+        if (theirs && !contactPlans.has(customerId)) contactPlans.set(customerId, theirs);
+        contactPlans.delete(byAnon);
+      }
+    } else if (byAnon) {
+      customerId = byAnon;
+      identified = customers.get(byAnon)!.anonymous && identifiedNow;
+    } else {
+      customerId = newCustomerKey();
+      created = true;
+      identified = identifiedNow;
+      customers.set(customerId, { anonymous: !identifiedNow, timezone, locale: ref.locale ?? null, isNew: true, dirty: false });
+    }
+    const c = customers.get(customerId)!;
+    if (!created) {
+      if (timezone && timezone !== c.timezone) Object.assign(c, { timezone, dirty: true });
+      if (ref.locale && ref.locale !== c.locale) Object.assign(c, { locale: ref.locale, dirty: true });
+      if (identified) Object.assign(c, { anonymous: false, dirty: true });
+    }
+    for (const key of [keys.user, keys.anon]) {
+      if (key === undefined || keyMap.has(key)) continue;
+      keyMap.set(key, customerId);
+      newKeys.set(key, customerId);
+    }
+    if (email || ref.phone) {
+      const plan = contactPlans.get(customerId) ?? {};
+      if (email && hash) Object.assign(plan, { email, emailHash: hash });
+      if (ref.phone) plan.phone = ref.phone;
+      contactPlans.set(customerId, plan);
+      if (hash) emailMap.set(hash, customerId);
+    }
+    return { customerId, created, identified };
+  });
+
+  // Write what changed. New customers first (identities and merges point at them), in key order so
+  // concurrent requests lock the same rows in the same order.
+  const fresh = [...customers.entries()].filter(([id, c]) => c.isNew && !alias.has(id));
+  if (fresh.length) {
+    await tx.execute(sql`insert into customers (id, shop_id, anonymous, timezone, locale)
+      select r.id, ${shopId}, r.a, r.t, r.l from jsonb_to_recordset(${JSON.stringify(fresh.map(([id, c]) => ({ id, a: c.anonymous, t: c.timezone, l: c.locale })))}::jsonb)
+      as r(id text, a boolean, t text, l text)`);
+  }
+  const identities = [...newKeys.entries()].map(([k, id]) => ({ k, c: final(id) })).sort((a, b) => (a.k < b.k ? -1 : 1));
+  if (identities.length) {
+    const won = rowsOf<{ k: string }>(await tx.execute(sql`insert into customer_identities (shop_id, source, source_id, customer_id)
+      select ${shopId}, ${source}, r.k, r.c from jsonb_to_recordset(${JSON.stringify(identities)}::jsonb) as r(k text, c text)
+      on conflict do nothing returning source_id as k`));
+    if (won.length < identities.length) throw new IdentityRace('another request created the same visitor at the same time');
+  }
+  for (const [from, into] of merges) await mergeCustomer(tx, from, final(into));
+  const changed = [...customers.entries()].filter(([id, c]) => !c.isNew && c.dirty && !alias.has(id)).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (changed.length) {
+    await tx.execute(sql`update customers c set timezone = coalesce(r.t, c.timezone), locale = coalesce(r.l, c.locale), anonymous = r.a
+      from jsonb_to_recordset(${JSON.stringify(changed.map(([id, k]) => ({ id, t: k.timezone, l: k.locale, a: k.anonymous })))}::jsonb)
+      as r(id text, t text, l text, a boolean) where c.id = r.id`);
+  }
+  const contactRows = [...contactPlans.entries()].map(([id, p]) => ({
+    id: final(id), e: p.email ? cipher.encrypt(p.email) : null, eh: p.emailHash ?? null,
+    p: p.phone ? cipher.encrypt(p.phone) : null, ph: p.phone ? cipher.lookupHash(p.phone) : null,
+  })).sort((a, b) => (a.id < b.id ? -1 : 1));
+  if (contactRows.length) {
+    await tx.execute(sql`insert into contacts (customer_id, shop_id, email_enc, email_hash, phone_enc, phone_hash, updated_at)
+      select r.id, ${shopId}, r.e, r.eh, r.p, r.ph, now() from jsonb_to_recordset(${JSON.stringify(contactRows)}::jsonb)
+      as r(id text, e text, eh text, p text, ph text)
+      on conflict (customer_id) do update set email_enc = coalesce(excluded.email_enc, contacts.email_enc), email_hash = coalesce(excluded.email_hash, contacts.email_hash),
+        phone_enc = coalesce(excluded.phone_enc, contacts.phone_enc), phone_hash = coalesce(excluded.phone_hash, contacts.phone_hash), updated_at = now()`);
+  }
+  return out.map((r) => (r ? { ...r, customerId: final(r.customerId) } : undefined));
+}

@@ -1,0 +1,183 @@
+import { sql } from 'drizzle-orm';
+import type { CartItem } from '../db/schema.ts';
+import { resolveCustomers, type ResolvedRef } from './batch-identity.ts';
+import { BROWSE_DWELL_MS, isCatalogEvent, type CanonicalEvent, type CustomerEvent } from './canonical.ts';
+import { nextCartItems, type CartState } from './carts.ts';
+import { recordConsents } from './consents.ts';
+import { applyEventIn, cartedSince, describeFailure, DuplicateEvent, eventRowFields, type DwellObservation, type EntryDeps, type EntryEffect, type EntryResult } from './entry.ts';
+import { isDatabaseUnavailable, isRetryable } from './errors.ts';
+import type { Tx } from './identity.ts';
+import { rowsOf } from './sql-rows.ts';
+
+// A request's events stored set-wise, with the same rules and the same order as applyEvent one by one:
+// a fixed number of statements for views, dwell reports, cart changes and identifies whatever their
+// number; orders and catalog updates (few per request, each touching several tables) one by one, each
+// under a savepoint. Runs inside the caller's transaction.
+
+type CartEvent = Extract<CustomerEvent, { type: 'cart_updated' | 'cart_item_added' | 'cart_item_removed' }>;
+const SET_WISE = new Set<CanonicalEvent['type']>(['product_viewed', 'product_dwell', 'cart_updated', 'cart_item_added', 'cart_item_removed', 'customer_updated']);
+const isCart = (e: CanonicalEvent): e is CartEvent => e.type === 'cart_updated' || e.type === 'cart_item_added' || e.type === 'cart_item_removed';
+const ids = (list: string[]) => JSON.stringify([...new Set(list)]);
+
+/** An event of this request was stored by a concurrent request meanwhile: the caller runs the transaction again. */
+class ConcurrentWrite extends Error {
+  override name = 'IdentityRace';
+}
+
+export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source: string, batch: CanonicalEvent[]): Promise<EntryResult[]> {
+  const results: (EntryResult | undefined)[] = new Array(batch.length);
+  const duplicate: EntryResult = { ok: true, effect: { duplicate: true } };
+
+  // Dedupe on (shop, source, eventId), against the table and within the request.
+  const stored = new Set(rowsOf<{ id: string }>(await tx.execute(sql`select source_event_id as id from events where shop_id = ${shopId} and source = ${source}
+    and source_event_id in (select jsonb_array_elements_text(${ids(batch.map((e) => e.eventId))}::jsonb))`)).map((r) => r.id));
+  const live: number[] = [];
+  batch.forEach((e, i) => {
+    if (stored.has(e.eventId)) results[i] = duplicate;
+    else {
+      stored.add(e.eventId);
+      live.push(i);
+    }
+  });
+
+  const resolved = await resolveCustomers(tx, deps.cipher, shopId, source,
+    batch.map((e, i) => (results[i] || isCatalogEvent(e) ? undefined : e.customer)));
+
+  const carts = await planCarts(tx, shopId, batch, live, resolved, results);
+  const dwell = await planDwell(tx, shopId, source, batch, live, results);
+
+  const setWise = live.filter((i) => SET_WISE.has(batch[i]!.type) && !results[i]);
+  if (setWise.length) {
+    const rows = setWise.map((i) => {
+      const e = batch[i]!;
+      const f = eventRowFields(e);
+      return { c: resolved[i]!.customerId, y: e.type, e: e.eventId, t: e.occurredAt, p: dwell.productOf.get(i) ?? f.productId, d: f.dwellMs, j: f.props };
+    });
+    const inserted = rowsOf<{ id: string }>(await tx.execute(sql`insert into events (shop_id, customer_id, type, source, source_event_id, occurred_at, product_id, dwell_ms, props)
+      select ${shopId}, r.c, r.y, ${source}, r.e, r.t, r.p, r.d, r.j
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(c text, y text, e text, t timestamptz, p text, d integer, j jsonb)
+      on conflict do nothing returning source_event_id as id`));
+    if (inserted.length < rows.length) throw new ConcurrentWrite('an event of this request was stored by another request meanwhile');
+  }
+  if (carts.final.length) {
+    await tx.execute(sql`insert into carts (shop_id, id, customer_id, items, value_minor, currency, status, updated_at)
+      select ${shopId}, r.id, r.c, r.i, r.v, r.cur, r.s, r.at from jsonb_to_recordset(${JSON.stringify(carts.final)}::jsonb)
+      as r(id text, c text, i jsonb, v integer, cur text, s text, at timestamptz)
+      on conflict (shop_id, id) do update set customer_id = excluded.customer_id, items = excluded.items, value_minor = excluded.value_minor,
+        currency = excluded.currency, status = excluded.status, updated_at = excluded.updated_at`);
+  }
+  if (dwell.updates.length) {
+    await tx.execute(sql`update events e set dwell_ms = r.d from jsonb_to_recordset(${JSON.stringify(dwell.updates)}::jsonb) as r(v text, d integer)
+      where e.shop_id = ${shopId} and e.source = ${source} and e.source_event_id = r.v and coalesce(e.dwell_ms, 0) < r.d`);
+  }
+
+  for (const i of setWise) {
+    const e = batch[i]! as CustomerEvent;
+    const r = resolved[i]!;
+    const effect: Extract<EntryEffect, { duplicate: false }> = { duplicate: false, customerId: r.customerId, customerCreated: r.created, identified: r.identified, event: e };
+    const cart = carts.states.get(i);
+    if (cart) effect.cart = cart;
+    const seen = dwell.crossings.get(i);
+    if (seen) {
+      // Judged once the request's cart changes are stored: a product carted in the same request counts.
+      effect.dwell = { ...seen, cartedSince: await cartedSince(tx, shopId, r.customerId, seen.productId, new Date(seen.viewedAt)) };
+    }
+    if (e.type === 'customer_updated') {
+      const withdrawn = await recordConsents(tx, shopId, r.customerId, source, e);
+      if (withdrawn.length) effect.consentsWithdrawn = withdrawn;
+    }
+    results[i] = { ok: true, effect };
+  }
+
+  for (const i of live) {
+    if (results[i]) continue;
+    try {
+      const effect = await tx.transaction((sp) => applyEventIn(sp, deps, shopId, source, batch[i]!, resolved[i]));
+      results[i] = { ok: true, effect };
+    } catch (error) {
+      if (error instanceof DuplicateEvent) results[i] = duplicate;
+      else if (isDatabaseUnavailable(error) || isRetryable(error)) throw error;
+      else results[i] = { ok: false, error: describeFailure(error) };
+    }
+  }
+  return results as EntryResult[];
+}
+
+/** Cart changes applied in memory in the order sent, from the stored carts (locked); one upsert per cart. */
+async function planCarts(tx: Tx, shopId: string, batch: CanonicalEvent[], live: number[], resolved: (ResolvedRef | undefined)[], results: (EntryResult | undefined)[]) {
+  const changes = live.filter((i) => isCart(batch[i]!));
+  const states = new Map<number, CartState>();
+  const carts = new Map<string, { items: CartItem[]; currency: string; customerId: string; at: string }>();
+  if (changes.length === 0) return { states, final: [] };
+  const current = rowsOf<{ id: string; items: CartItem[]; currency: string; customerId: string; at: string }>(await tx.execute(sql`
+    select id, items, currency, customer_id as "customerId", updated_at as at from carts
+    where shop_id = ${shopId} and id in (select jsonb_array_elements_text(${ids(changes.map((i) => (batch[i] as CartEvent).cartId))}::jsonb))
+    order by id for update`));
+  for (const c of current) carts.set(c.id, c);
+  const touched = new Set<string>();
+  for (const i of changes) {
+    const e = batch[i] as CartEvent;
+    const cart = carts.get(e.cartId);
+    if (cart && cart.currency !== e.currency && cart.items.length > 0 && e.type !== 'cart_updated') {
+      results[i] = { ok: false, error: `cart ${e.cartId} is in ${cart.currency}; an item in ${e.currency} cannot be added to it` };
+      continue;
+    }
+    const items = nextCartItems(cart?.items ?? [], e);
+    carts.set(e.cartId, { items, currency: e.currency, customerId: resolved[i]!.customerId, at: e.occurredAt });
+    touched.add(e.cartId);
+    states.set(i, { cartId: e.cartId, productIds: items.map((x) => x.productId), valueMinor: value(items), currency: e.currency, emptied: items.length === 0, at: e.occurredAt });
+  }
+  const final = [...touched].sort().map((id) => {
+    const c = carts.get(id)!;
+    return { id, c: c.customerId, i: c.items, v: value(c.items), cur: c.currency, s: c.items.length ? 'open' : 'emptied', at: c.at };
+  });
+  return { states, final };
+}
+
+const value = (items: CartItem[]) => items.reduce((sum, x) => sum + x.priceMinor * x.quantity, 0);
+
+/**
+ * Dwell reports and long views: the view each report refers to (sent earlier in the request, or
+ * stored and locked), its dwell raised to the longest reported, and each crossing of the browse
+ * threshold, as applyEvent would find them one by one.
+ */
+async function planDwell(tx: Tx, shopId: string, source: string, batch: CanonicalEvent[], live: number[], results: (EntryResult | undefined)[]) {
+  const productOf = new Map<number, string | null>();
+  const crossings = new Map<number, Omit<DwellObservation, 'cartedSince'>>();
+  const updates: { v: string; d: number }[] = [];
+  const reports = live.filter((i) => batch[i]!.type === 'product_dwell' && !results[i]);
+  const views = new Map<string, { productId: string | null; dwellMs: number | null; at: string }>();
+  if (reports.length) {
+    const inBatch = new Set(live.map((i) => batch[i]!.eventId));
+    const wanted = reports.map((i) => (batch[i] as Extract<CanonicalEvent, { type: 'product_dwell' }>).viewEventId).filter((v) => !inBatch.has(v));
+    if (wanted.length) {
+      const found = rowsOf<{ id: string; productId: string | null; dwellMs: number | null; at: string }>(await tx.execute(sql`
+        select source_event_id as id, product_id as "productId", dwell_ms as "dwellMs", occurred_at as at from events
+        where shop_id = ${shopId} and source = ${source} and source_event_id in (select jsonb_array_elements_text(${ids(wanted)}::jsonb))
+        order by id for update`));
+      for (const v of found) views.set(v.id, { ...v, at: new Date(v.at).toISOString() });
+    }
+  }
+  const raised = new Map<string, number>();
+  for (const i of live) {
+    const e = batch[i]!;
+    if (results[i]) continue;
+    if (e.type === 'product_viewed') {
+      views.set(e.eventId, { productId: e.productId, dwellMs: e.dwellMs ?? null, at: e.occurredAt });
+      if ((e.dwellMs ?? 0) >= BROWSE_DWELL_MS) crossings.set(i, { viewEventId: e.eventId, productId: e.productId, dwellMs: e.dwellMs!, viewedAt: e.occurredAt });
+    } else if (e.type === 'product_dwell') {
+      const view = views.get(e.viewEventId);
+      const productId = view?.productId ?? e.productId ?? null;
+      productOf.set(i, productId);
+      const before = view?.dwellMs ?? 0;
+      if (view && e.dwellMs > before) {
+        view.dwellMs = e.dwellMs;
+        raised.set(e.viewEventId, e.dwellMs);
+      }
+      const viewedAt = view?.at ?? new Date(Date.parse(e.occurredAt) - e.dwellMs).toISOString();
+      if (productId && before < BROWSE_DWELL_MS && e.dwellMs >= BROWSE_DWELL_MS) crossings.set(i, { viewEventId: e.viewEventId, productId, dwellMs: e.dwellMs, viewedAt });
+    }
+  }
+  for (const [v, d] of [...raised.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) updates.push({ v, d });
+  return { productOf, crossings, updates };
+}

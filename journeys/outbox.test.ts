@@ -1,0 +1,127 @@
+import { Client, Connection } from '@temporalio/client';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalEvent, type CanonicalEventInput } from '../ingest/canonical.ts';
+import { ingestEvents, type PipelineDeps } from '../ingest/pipeline.ts';
+import { seedShop } from '../test/fixtures.ts';
+import { createJourneyHarness, type JourneyHarness } from '../test/temporal.ts';
+import { journeyWorkflowId } from '../workflows/ids.ts';
+import type { JourneyClientDeps } from './deps.ts';
+import { backoffMs, dispatchDue, startOutboxDispatcher } from './outbox-dispatcher.ts';
+
+// The trigger outbox against a real Temporal server (time-skipping test server) and a real database:
+// triggers are queued with their events, fired by the dispatcher, kept through an outage.
+
+let h: JourneyHarness;
+let pipeline: PipelineDeps;
+let shopId: string;
+let n = 0;
+const at = () => new Date(Date.UTC(2026, 4, 1, 10, n)).toISOString();
+const ev = (e: Record<string, unknown>) => canonicalEvent.parse({ eventId: `ob${++n}`, occurredAt: at(), ...e } as CanonicalEventInput);
+const ingest = (...events: Record<string, unknown>[]) => ingestEvents(pipeline, shopId, 'api', events.map(ev));
+const outbox = (kind?: string) => h.database.rows<{ id: number; kind: string; status: string; attempts: number; last_error: string | null; workflow_ids: string[] | null; payload: Record<string, unknown> }>(
+  sql`select id, kind, status, attempts, last_error, workflow_ids, payload from trigger_outbox where shop_id = ${shopId} ${kind ? sql`and kind = ${kind}` : sql``} order by id`);
+/** Runs every due trigger now, whatever its backoff (a test cannot wait minutes). */
+const makeDue = () => h.database.rows(sql`update trigger_outbox set available_at = now() where status = 'pending'`);
+const history = async (workflowId: string) => (await h.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+const signalsOf = async (workflowId: string) => (await history(workflowId)).flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+
+beforeAll(async () => {
+  h = await createJourneyHarness();
+  shopId = await seedShop(h.database, 'shop-outbox');
+  pipeline = { database: h.database, cipher: h.deps.cipher, startJourneys: true };
+});
+afterAll(async () => h?.close());
+
+const cart = (customer: Record<string, unknown>, cartId: string, productId: string) =>
+  ({ type: 'cart_updated', customer, cartId, currency: 'EUR', items: [{ productId, quantity: 1, priceMinor: 1800 }] });
+
+describe('trigger outbox', () => {
+  it('queues a stored event\'s triggers in its transaction and starts and signals journeys from them', async () => {
+    const customer = { userId: 'u-router', email: 'router@example.com' };
+    const stored = await ingest(cart(customer, 'cart-r1', 'p-mug'));
+    expect(stored.triggersQueued).toBe(2); // onboarding (identified now) and the cart
+    expect((await outbox()).map((r) => [r.kind, r.status])).toEqual([['new-customer', 'pending'], ['cart-changed', 'pending']]);
+    const customerId = (stored.results[0] as { effect: { customerId: string } }).effect.customerId;
+
+    // One customer's triggers fire in order: the second waits for the first.
+    expect(await dispatchDue(h.client)).toMatchObject({ claimed: 1, fired: 1 });
+    expect(await dispatchDue(h.client)).toMatchObject({ claimed: 1, fired: 1 });
+    const cartJourney = journeyWorkflowId('cart-abandon', shopId, customerId, 'cart-r1');
+    expect((await outbox('cart-changed'))[0]).toMatchObject({ status: 'fired', attempts: 1, workflow_ids: [cartJourney] });
+    expect((await h.env.client.workflow.getHandle(cartJourney).describe()).status.name).toBe('RUNNING');
+    expect(await signalsOf(cartJourney)).toEqual(['cartUpdated']);
+
+    // The order reaches the running cart journey as its conversion signal.
+    await ingest({ type: 'order_placed', customer, orderId: 'o-r1', cartId: 'cart-r1', currency: 'EUR', totalMinor: 1800, lines: [{ productId: 'p-mug', quantity: 1, priceMinor: 1800 }] });
+    expect(await dispatchDue(h.client)).toMatchObject({ claimed: 1, fired: 1 });
+    expect(await signalsOf(cartJourney)).toEqual(['cartUpdated', 'orderPlaced']);
+    const [order] = await outbox('order-placed');
+    expect(order!.workflow_ids).toContain(cartJourney);
+    expect(order!.workflow_ids).toContain(journeyWorkflowId('cross-sell', shopId, customerId, `ord_${shopId}_api_o-r1`));
+  });
+
+  it('keeps a trigger through a Temporal outage, with attempts and the last error, and fires it when Temporal is back', async () => {
+    const customer = { anonymousId: 'a-outage' };
+    const [customerId] = (await ingest(cart(customer, 'cart-out', 'p-mug'))).results.map((r) => (r as { effect: { customerId: string } }).effect.customerId);
+    // Temporal is away: a client pointed at a port nobody listens on.
+    const away = Connection.lazy({ address: '127.0.0.1:1' });
+    const down: JourneyClientDeps = { ...h.client, temporal: new Client({ connection: away }) };
+    const failed = await dispatchDue(down, { fireTimeoutMs: 2_000 });
+    expect(failed).toMatchObject({ claimed: 1, fired: 0, failed: 1, dead: 0 });
+    const [row] = await outbox('cart-changed').then((rows) => rows.filter((r) => r.payload.customerId === customerId));
+    expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(row!.last_error).toMatch(/\w/);
+    // Backing off: not due again at once.
+    expect(await dispatchDue(h.client)).toMatchObject({ claimed: 0 });
+    await makeDue();
+    expect(await dispatchDue(down, { fireTimeoutMs: 2_000 })).toMatchObject({ failed: 1 });
+    await away.close().catch(() => {});
+
+    // Back: the dispatcher loop fires it.
+    await makeDue();
+    const dispatcher = startOutboxDispatcher(h.client, { pollMs: 50 });
+    const workflowId = journeyWorkflowId('cart-abandon', shopId, customerId!, 'cart-out');
+    try {
+      await expect.poll(async () => (await outbox('cart-changed')).find((r) => r.payload.customerId === customerId)?.status, { timeout: 20_000 }).toBe('fired');
+    } finally {
+      await dispatcher.stop();
+    }
+    const fired = (await outbox('cart-changed')).find((r) => r.payload.customerId === customerId)!;
+    expect(fired).toMatchObject({ attempts: 3, last_error: null, workflow_ids: [workflowId] });
+    expect((await h.env.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
+  });
+
+  it('coalesces a cart\'s changes not yet fired into the latest one, kept after the customer\'s other triggers', async () => {
+    const customer = { anonymousId: 'a-coalesce' };
+    await ingest(cart(customer, 'cart-c', 'p-mug'));
+    await ingest({ type: 'cart_item_added', customer, cartId: 'cart-c', currency: 'EUR', item: { productId: 'p-kettle', quantity: 1, priceMinor: 5900 } },
+      { type: 'cart_item_added', customer, cartId: 'cart-c', currency: 'EUR', item: { productId: 'p-gone', quantity: 1, priceMinor: 3900 } });
+    const rows = (await outbox('cart-changed')).filter((r) => (r.payload.cart as { cartId: string }).cartId === 'cart-c');
+    expect(rows.map((r) => r.status)).toEqual(['coalesced', 'pending']);
+    expect((rows[1]!.payload.cart as { productIds: string[] }).productIds).toEqual(['p-mug', 'p-kettle', 'p-gone']);
+    const round = await dispatchDue(h.client);
+    expect(round.fired).toBeGreaterThanOrEqual(1);
+    const customerId = rows[1]!.payload.customerId as string;
+    const signals = await signalsOf(journeyWorkflowId('cart-abandon', shopId, customerId, 'cart-c'));
+    expect(signals).toEqual(['cartUpdated']);
+  });
+
+  it('lets two dispatchers share the outbox without firing a trigger twice', async () => {
+    for (let i = 0; i < 12; i++) await ingest(cart({ anonymousId: `a-share-${i}` }, `cart-share-${i}`, 'p-mug'));
+    const rounds = await Promise.all([dispatchDue(h.client, { batchSize: 5 }), dispatchDue(h.client, { batchSize: 5 }), dispatchDue(h.client, { batchSize: 5 })]);
+    const claimed = rounds.reduce((sum, r) => sum + r.claimed, 0);
+    expect(claimed).toBe(12);
+    const shared = (await outbox('cart-changed')).filter((r) => String((r.payload.cart as { cartId: string }).cartId).startsWith('cart-share-'));
+    expect(shared.every((r) => r.status === 'fired' && r.attempts === 1)).toBe(true);
+  });
+
+  it('backs off exponentially with jitter, up to the cap', () => {
+    const o = { backoffBaseMs: 1_000, backoffMaxMs: 60_000 };
+    expect(backoffMs(1, o, () => 0.5)).toBe(1_000);
+    expect(backoffMs(4, o, () => 0.5)).toBe(8_000);
+    expect(backoffMs(30, o, () => 0.5)).toBe(60_000);
+    expect(backoffMs(3, o, () => 0)).toBe(3_200);
+    expect(backoffMs(3, o, () => 1)).toBe(4_800);
+  });
+});
