@@ -4,6 +4,10 @@ import { loadAttributionSettings } from '../attribution/settings.ts';
 import type { Database } from '../db/client.ts';
 import { customers, decisions, journeys, products } from '../db/schema.ts';
 import { ratePosterior, type RatePosterior } from '../experiments/stats.ts';
+import { loadCustomerModel, loadShopModel } from '../learning/model-store.ts';
+import { betaInterval } from '../models/core/beta.ts';
+import { channelPosterior, resolveChannelPrior } from '../models/channel/posterior.ts';
+import { PERSON_CHANNELS, STAGES, type PersonChannel, type Stage } from '../models/types.ts';
 
 const HISTORY_LIMIT = 100;
 
@@ -12,8 +16,12 @@ export interface CustomerView {
   stage: string;
   timezone: string;
   firstSeenAt: string;
-  /** Engagement (a human open or a click) per message sent, as a Beta posterior per channel. */
-  channels: ({ channel: string; sent: number; engaged: number } & Pick<RatePosterior, 'alpha' | 'beta' | 'mean' | 'interval'>)[];
+  /**
+   * Per channel: messages sent and engaged with (a human open or a click), that count's Beta posterior,
+   * and the decision model's own posterior (pooled prior, decayed evidence), which is what decide samples.
+   */
+  channels: ({ channel: string; sent: number; engaged: number; model: { alpha: number; beta: number; mean: number; interval: [number, number] } | null } &
+    Pick<RatePosterior, 'alpha' | 'beta' | 'mean' | 'interval'>)[];
   /** Activity and engagement by local weekday (0 = Monday) × hour, in the customer's time zone. */
   heatmap: number[][];
   recommendations: { productId: string; title: string | null; decidedAt: string; journey: string }[];
@@ -93,12 +101,7 @@ export async function customerView(database: Database, shopId: string, customerI
     stage: customer.stage,
     timezone,
     firstSeenAt: customer.firstSeenAt.toISOString(),
-    channels: channelRows.map((r) => {
-      const sent = Number(r.sent);
-      const engaged = Number(r.engaged);
-      const { alpha, beta, mean, interval } = ratePosterior(engaged, sent);
-      return { channel: r.channel, sent, engaged, alpha, beta, mean, interval };
-    }),
+    channels: await channelViews(db, shopId, customerId, timezone, customer.stage, channelRows),
     heatmap,
     recommendations,
     history: history.map((h) => ({ at: new Date(h.at).toISOString(), kind: h.kind, journey: h.workflow_id.split(':')[0] ?? '', workflowId: h.workflow_id, step: Number(h.step), channel: h.channel, detail: h.detail })),
@@ -118,4 +121,23 @@ export async function customerList(database: Database, shopId: string, options: 
     limit ${options.limit} offset ${options.offset}
   `);
   return rows.map((r) => ({ id: String(r.id), stage: String(r.stage), journeys: Number(r.journeys), lastJourneyAt: r.last_journey_at ? new Date(r.last_journey_at as string).toISOString() : null }));
+}
+
+async function channelViews(db: Database['db'], shopId: string, customerId: string, timezone: string, stage: string, rows: { channel: string; sent: unknown; engaged: unknown }[]) {
+  const now = new Date();
+  const shop = await loadShopModel(db, shopId);
+  const model = await loadCustomerModel(db, shopId, customerId, timezone, now.toISOString());
+  const observed = new Map(rows.map((r) => [r.channel, { sent: Number(r.sent), engaged: Number(r.engaged) }]));
+  const isPerson = (c: string): c is PersonChannel => (PERSON_CHANNELS as readonly string[]).includes(c);
+  const names = [...new Set([...observed.keys(), ...Object.keys(model.channels)])].sort();
+  return names.map((channel) => {
+    const { sent, engaged } = observed.get(channel) ?? { sent: 0, engaged: 0 };
+    const { alpha, beta, mean, interval } = ratePosterior(engaged, sent);
+    let belief = null;
+    if (isPerson(channel)) {
+      const params = channelPosterior(model.channels[channel], resolveChannelPrior(shop.state, channel, (STAGES as readonly string[]).includes(stage) ? (stage as Stage) : 'new'), now.getTime(), shop.state.halfLifeDays);
+      belief = { ...params, mean: params.alpha / (params.alpha + params.beta), interval: betaInterval(params, 0.95) };
+    }
+    return { channel, sent, engaged, alpha, beta, mean, interval, model: belief };
+  });
 }

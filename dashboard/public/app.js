@@ -155,18 +155,21 @@ async function customerPage(id) {
     <p>Stage <strong data-stage="${esc(c.stage)}">${esc(c.stage)}</strong> · time zone ${esc(c.timezone)} · first seen ${when(c.firstSeenAt)}</p>
     <div class="charts"><div class="chart"><canvas id="ch"></canvas></div>
     <div><h3>Activity by local hour of the week</h3><table class="heat"><thead><tr><th></th>${Array.from({ length: 24 }, (_, h) => `<th class="muted">${h % 6 === 0 ? h : ''}</th>`).join('')}</tr></thead><tbody>${heat}</tbody></table></div></div>
-    <h3>Channels</h3><table><thead><tr><th>channel</th><th>sent</th><th>engaged</th><th>posterior mean [95 %]</th></tr></thead>
-    <tbody>${c.channels.map((ch) => `<tr data-channel="${esc(ch.channel)}"><td>${esc(ch.channel)}</td><td>${ch.sent}</td><td>${ch.engaged}</td><td>${pct(ch.mean, 1)} [${pct(ch.interval[0], 1)}, ${pct(ch.interval[1], 1)}]</td></tr>`).join('')}</tbody></table>
+    <h3>Channels</h3><table><thead><tr><th>channel</th><th>sent</th><th>engaged</th><th>observed engagement [95 %]</th><th>model posterior [95 %]</th></tr></thead>
+    <tbody>${c.channels.map((ch) => `<tr data-channel="${esc(ch.channel)}"><td>${esc(ch.channel)}</td><td data-col="sent">${ch.sent}</td><td data-col="engaged">${ch.engaged}</td>
+      <td>${pct(ch.mean, 1)} [${pct(ch.interval[0], 1)}, ${pct(ch.interval[1], 1)}]</td>
+      <td data-col="model">${ch.model ? `${pct(ch.model.mean, 1)} [${pct(ch.model.interval[0], 1)}, ${pct(ch.model.interval[1], 1)}]` : '—'}</td></tr>`).join('')}</tbody></table>
     <h3>Recommendations</h3><ul>${c.recommendations.map((r) => `<li data-product="${esc(r.productId)}">${esc(r.title ?? r.productId)} <span class="muted">${esc(r.journey)} · ${when(r.decidedAt)}</span></li>`).join('') || '<li class="muted">none yet</li>'}</ul>
     <h3>Messages and outcomes</h3><table><thead><tr><th>when</th><th>what</th><th>journey</th><th>step</th><th>channel</th><th>detail</th></tr></thead>
     <tbody>${c.history.map((h) => `<tr data-history="${esc(h.kind)}"><td>${when(h.at)}</td><td class="text">${esc(h.kind)}</td><td class="text">${esc(h.journey)}</td><td>${h.step}</td><td class="text">${esc(h.channel ?? '')}</td><td class="text">${esc(h.detail ?? '')}</td></tr>`).join('')}</tbody></table>
     <h3>Journeys</h3><table><thead><tr><th>journey</th><th>status</th><th>started</th><th>outcome</th><th>Temporal UI</th></tr></thead>
     <tbody>${c.journeys.map((j) => `<tr><td>${esc(j.journey)}</td><td>${esc(j.status)}</td><td>${when(j.startedAt)}</td><td class="text">${esc(j.outcome ?? '')}</td>
       <td><a data-workflow="${esc(j.workflowId)}" href="${esc(c.temporalUi + encodeURIComponent(j.workflowId))}" target="_blank" rel="noopener">open</a></td></tr>`).join('')}</tbody></table>`;
+  const belief = (ch) => ch.model ?? ch;
   chart('ch', { type: 'bar', data: { labels: c.channels.map((ch) => ch.channel), datasets: [
-    { label: '95 % interval of engagement', data: c.channels.map((ch) => [ch.interval[0] * 100, ch.interval[1] * 100]), backgroundColor: '#6ea8fe88' },
-    { type: 'line', label: 'posterior mean', data: c.channels.map((ch) => ch.mean * 100), borderColor: '#0969da', showLine: false, pointRadius: 6 }] },
-    options: { plugins: { title: { display: true, text: 'Channel engagement posteriors (%)' } } } });
+    { label: '95 % interval', data: c.channels.map((ch) => [belief(ch).interval[0] * 100, belief(ch).interval[1] * 100]), backgroundColor: '#6ea8fe88' },
+    { type: 'line', label: 'posterior mean', data: c.channels.map((ch) => belief(ch).mean * 100), borderColor: '#0969da', showLine: false, pointRadius: 6 }] },
+    options: { plugins: { title: { display: true, text: 'Channel posteriors of the decision model (%)' } } } });
   ready('customer');
 }
 
