@@ -1,3 +1,4 @@
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { decisions } from '../db/schema.ts';
 import type { DecideRequest, Decision } from '../workflows/types.ts';
@@ -37,6 +38,12 @@ export function withExperiments(decide: (request: DecideRequest) => Promise<Deci
       return held;
     }
     const decision = await decide(request);
+    // The stored decision carries the arm too, so offline evaluation sees every propensity.
+    await db
+      .update(decisions)
+      .set({ decision: sql`${decisions.decision} || jsonb_build_object('variant', ${arm.label}::text, 'experimentId', ${arm.experimentId}::text,
+        'propensities', coalesce(${decisions.decision}->'propensities', '{}'::jsonb) || jsonb_build_object('variant', ${arm.propensity}::float8))` })
+      .where(and(eq(decisions.workflowId, request.workflowId), eq(decisions.step, request.step)));
     return { ...decision, variant: arm.label, propensities: { ...decision.propensities, variant: arm.propensity } };
   };
 }

@@ -95,6 +95,8 @@ describe('an experiment through real journeys', () => {
       } else {
         expect(sent.length).toBeGreaterThan(0);
         expect(sent.every((d) => d.variant === `copy-test/${p.arm.variant}`)).toBe(true);
+        const [decision] = await h.database.db.select().from(decisions).where(eq(decisions.workflowId, p.workflowId));
+        expect(decision?.decision).toMatchObject({ action: 'send', variant: `copy-test/${p.arm.variant}`, propensities: { variant: 0.35 } });
         if (i % 2 === 0) expect(results[i]!.outcome).toBe('converted');
       }
     }
