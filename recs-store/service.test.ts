@@ -4,13 +4,10 @@ import type { Database } from '../db/client.ts';
 import { products, shops } from '../db/schema.ts';
 import { assignVariant } from '../experiments/assign.ts';
 import { createExperiment } from '../experiments/store.ts';
-import { canonicalEvent, type CanonicalEventInput, type CustomerEvent } from '../ingest/canonical.ts';
-import { applyEvent, type EntryDeps } from '../ingest/entry.ts';
 import { createLogger } from '../lib/logger.ts';
-import { PiiCipher } from '../lib/pii.ts';
 import { createTestDatabase } from '../test/db.ts';
-import { TEST_PII_KEY } from '../test/temporal.ts';
 import { RecsService } from './service.ts';
+import { createTestShop } from './test-shop.ts';
 import { variantEngine } from './variant.ts';
 
 // A small outdoor-and-kitchen shop whose history is generated here: tents are browsed with stoves
@@ -23,20 +20,11 @@ const catalog: [id: string, category: string, stock: number | null][] = [
 ];
 
 let database: Database;
-let entry: EntryDeps;
-let n = 0;
+let shop: Awaited<ReturnType<typeof createTestShop>>;
 const start = Date.now() - 10 * 86_400_000;
-const minute = (m: number) => new Date(start + m * 60_000).toISOString();
-const store = (e: Record<string, unknown>) => applyEvent(entry, shopId, 'api', canonicalEvent.parse({ eventId: `e${++n}`, ...e } as CanonicalEventInput) as CustomerEvent);
-async function customerKey(userId: string, at: string): Promise<string> {
-  const effect = await store({ type: 'customer_updated', customer: { userId }, occurredAt: at });
-  if (effect.duplicate) throw new Error('fixture event stored twice');
-  return effect.customerId;
-}
-const view = (userId: string, productId: string, at: string) => store({ type: 'product_viewed', customer: { userId }, productId, occurredAt: at });
-const order = (userId: string, orderId: string, productIds: string[], at: string) =>
-  store({ type: 'order_placed', customer: { userId }, orderId, currency: 'EUR', totalMinor: 1000 * productIds.length, occurredAt: at,
-    lines: productIds.map((productId) => ({ productId, quantity: 1, priceMinor: 1000 })) });
+const minute = (m: number) => new Date(start + m * 60_000);
+const customerKey = (userId: string, at: Date) => shop.customerKey(userId, at);
+const view = (userId: string, productId: string, at: Date) => shop.view(userId, productId, at);
 
 let clockMs = Date.now();
 const clock = () => clockMs;
@@ -46,9 +34,7 @@ const ask = (journey: Parameters<RecsService['recommend']>[0]['journey'], custom
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  entry = { database, cipher: new PiiCipher(TEST_PII_KEY) };
-  await database.db.insert(shops).values({ id: shopId, name: 'Recs', currency: 'EUR' });
-  await database.db.insert(products).values(catalog.map(([id, category, stock]) => ({ shopId, id, title: id, category, stock, priceMinor: 1000, currency: 'EUR' })));
+  shop = await createTestShop(database, shopId, catalog);
   let m = 0;
   for (let c = 0; c < 30; c++) {
     const user = `u${c}`;
@@ -56,7 +42,7 @@ beforeAll(async () => {
     if (c % 3 === 0) for (const p of ['tent', 'lantern', 'stove', 'tent', 'lantern']) await view(user, p, minute(m++));
     if (c % 3 === 1) for (const p of ['mug', 'tea', 'mug', 'spoon']) await view(user, p, minute(m++));
     if (c % 3 === 2) for (const p of ['socks', 'hat', 'scarf']) await view(user, p, minute(m++));
-    if (c % 2 === 0) await order(user, `o${c}`, c % 4 === 0 ? ['tent', 'pegs'] : ['mug', 'tea'], minute(m++));
+    if (c % 2 === 0) await shop.order(user, `o${c}`, c % 4 === 0 ? ['tent', 'pegs'] : ['mug', 'tea'], minute(m++));
   }
   service = new RecsService({ database, logger: createLogger('silent'), clock, maxStalenessMs: 5_000 });
 });
@@ -103,7 +89,7 @@ describe('RecsService', () => {
     const newcomer = await ask('onboarding', await customerKey('newcomer', minute(0)));
     expect(newcomer.source).toBe('trending');
     expect(newcomer.productIds).toHaveLength(4);
-    await view('browsing-newcomer', 'socks', new Date(clockMs - 60_000).toISOString());
+    await view('browsing-newcomer', 'socks', new Date(clockMs - 60_000));
     clockMs += 10_000;
     const shaped = await ask('onboarding', await customerKey('browsing-newcomer', minute(0)));
     expect(shaped.items[0]?.source).toBe('session-knn');
@@ -124,8 +110,8 @@ describe('RecsService', () => {
     const watermark = service.status(shopId)!.watermark;
     const now = Date.now();
     for (const [user, offset] of [['k1', 0], ['k2', 5]] as const) {
-      await view(user, 'spoon', new Date(now - (offset + 2) * 60_000).toISOString());
-      await view(user, 'kettle', new Date(now - (offset + 1) * 60_000).toISOString());
+      await view(user, 'spoon', new Date(now - (offset + 2) * 60_000));
+      await view(user, 'kettle', new Date(now - (offset + 1) * 60_000));
     }
     clockMs += 1_000; // within maxStalenessMs: the cached model answers as before
     expect((await ask('browse-abandon', shopper, ['spoon'])).productIds).toEqual(before.productIds);

@@ -1,5 +1,6 @@
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { ModelMaintenanceInput } from '../workflows/model-maintenance.ts';
+import type { RecsRetrainInput } from '../workflows/recs-retrain.ts';
 
 export type RetrainCadence = 'daily' | 'weekly';
 
@@ -11,12 +12,19 @@ export function scheduleDefinitions(taskQueue: string, retrain: RetrainCadence):
     action: { type: 'startWorkflow' as const, workflowType: 'modelMaintenanceWorkflow', args: [input], taskQueue, workflowId: scheduleId },
     policies: { overlap: 'SKIP' as const, catchupWindow: '1 day' },
   });
+  const weeklyOrDaily = (hour: number, minute: number) => (retrain === 'daily' ? { hour, minute } : { dayOfWeek: 'SUNDAY' as const, hour, minute });
+  const recsInput: RecsRetrainInput = { version: 1 };
   return [
     // Time alone turns customers at-risk or lapsed: sweep stages every night.
     maintenance('nextbest-stage-sweep', { version: 1, refit: false }, { calendars: [{ hour: 3, minute: 15 }] }),
-    maintenance('nextbest-model-retrain', { version: 1, refit: true }, {
-      calendars: [retrain === 'daily' ? { hour: 2, minute: 0 } : { dayOfWeek: 'SUNDAY', hour: 2, minute: 0 }],
-    }),
+    maintenance('nextbest-model-retrain', { version: 1, refit: true }, { calendars: [weeklyOrDaily(2, 0)] }),
+    // Each run retrains the recommender caches of the worker that picks it up (recs-store/README.md).
+    {
+      scheduleId: 'nextbest-recs-retrain',
+      spec: { calendars: [weeklyOrDaily(2, 30)] },
+      action: { type: 'startWorkflow' as const, workflowType: 'recsRetrainWorkflow', args: [recsInput], taskQueue, workflowId: 'nextbest-recs-retrain' },
+      policies: { overlap: 'SKIP' as const, catchupWindow: '1 day' },
+    },
   ];
 }
 
