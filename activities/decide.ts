@@ -2,6 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { decisions, products } from '../db/schema.ts';
 import { discountSegmentKey, loadCustomerModel, loadDiscountSegment, loadShopModel } from '../learning/model-store.ts';
 import { decideStep, decisionRecord } from '../learning/decide-core.ts';
+import type { VariantChanges } from '../db/schema-experiments.ts';
 import type { DecideRequest, Decision } from '../workflows/types.ts';
 import { loadCustomerContext } from './customer-context.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -12,7 +13,7 @@ import type { ActivityDeps } from './deps.ts';
  * propensities. A retry, or a replayed workflow, gets the stored decision back: a step is decided once.
  */
 export function createDecide(deps: ActivityDeps) {
-  return async function decide(request: DecideRequest): Promise<Decision> {
+  return async function decide(request: DecideRequest, changes?: VariantChanges): Promise<Decision> {
     const { db } = deps.database;
     // The workflow's clock, not the activity's: replays and time-skipping tests see the same decision.
     const now = request.earliest;
@@ -26,7 +27,7 @@ export function createDecide(deps: ActivityDeps) {
     if (stored) return stored;
     const customer = await loadCustomerModel(db, request.shopId, request.customerId, context.timezone, now);
     const discount = await loadDiscountSegment(db, request.shopId, discountSegmentKey(customer.lifecycle.stage), now);
-    const { decision, model } = decideStep({ request, context, shop, customer, discount, basketValueMinor, timeScale: deps.timeScale });
+    const { decision, model } = decideStep({ request, context, shop, customer, discount, basketValueMinor, timeScale: deps.timeScale, changes: changes ?? null });
     const inserted = await db
       .insert(decisions)
       .values({

@@ -1,8 +1,11 @@
 import type { ChannelSender } from '../channels/types.ts';
 import type { Channel } from '../workflows/types.ts';
+import { createCampaignActivities } from './campaign.ts';
+import { createChooseContent } from './content.ts';
 import { createDecide } from './decide.ts';
 import type { ActivityDeps } from './deps.ts';
 import { createDispatch } from './dispatch.ts';
+import { createCloseSkippedJourney } from './journey-end.ts';
 import { createRecordOutcome } from './outcome.ts';
 import { createRecheck } from './recheck.ts';
 
@@ -13,6 +16,9 @@ export function createActivities(deps: ActivityDeps, senders: Partial<Record<Cha
     recheck: createRecheck(deps),
     dispatch: createDispatch(deps, senders),
     recordOutcome: createRecordOutcome(deps),
+    chooseContent: createChooseContent(deps),
+    closeSkippedJourney: createCloseSkippedJourney(deps),
+    ...createCampaignActivities(deps),
   };
 }
 

@@ -1,27 +1,49 @@
+import { cartUpdatedSignal, orderPlacedSignal, unsubscribedSignal } from '../workflows/signals.ts';
+import { startBrowseAbandon } from './browse-abandon.ts';
 import { signalCartAbandon } from './cart-abandon.ts';
-import { signalConversion } from './conversion.ts';
+import { crossSellTriggerKey, startCrossSell } from './cross-sell.ts';
 import type { JourneyClientDeps } from './deps.ts';
+import { startOnboarding } from './onboarding.ts';
+import { signalRunningJourneys } from './signal.ts';
 import type { JourneyTrigger } from './triggers.ts';
+import { startWinBack } from './win-back.ts';
+
+const ids = (...list: (string | null)[]) => list.filter((id) => id !== null);
 
 /** Starts or signals the journeys a trigger asks for; returns the workflow IDs touched. */
 export async function fireTrigger(deps: JourneyClientDeps, trigger: JourneyTrigger): Promise<string[]> {
+  const { shopId, customerId } = trigger as { shopId: string; customerId: string };
   switch (trigger.kind) {
     case 'cart-changed': {
-      const id = await signalCartAbandon(deps, {
-        shopId: trigger.shopId,
-        customerId: trigger.customerId,
-        cartId: trigger.cart.cartId,
-        productIds: trigger.cart.productIds,
-        valueMinor: trigger.cart.valueMinor,
-        emptied: trigger.cart.emptied,
-        at: new Date(trigger.cart.at),
-      });
-      return id ? [id] : [];
+      const { cart } = trigger;
+      const cartJourney = await signalCartAbandon(deps, { shopId, customerId, cartId: cart.cartId, productIds: cart.productIds,
+        valueMinor: cart.valueMinor, emptied: cart.emptied, at: new Date(cart.at) });
+      // A product that went into the cart is no longer abandoned while browsing.
+      const browsing = cart.emptied ? [] : await signalRunningJourneys(deps,
+        { shopId, customerId, only: (j) => j.journey === 'browse-abandon' && cart.productIds.some((p) => j.triggerKey.startsWith(`${p}.`)) },
+        cartUpdatedSignal, cart);
+      return ids(cartJourney, ...browsing);
     }
-    case 'order-placed':
-      return signalConversion(deps, trigger.shopId, trigger.customerId, trigger.order);
-    default:
-      // Journeys for the other triggers arrive with the journeys work (issue 4).
+    case 'product-dwell':
+      return ids(await startBrowseAbandon(deps, { shopId, customerId, productId: trigger.productId, at: new Date() }));
+    case 'new-customer':
+      return ids(await startOnboarding(deps, shopId, customerId));
+    case 'order-placed': {
+      // Convert what is running first, so the new cross-sell does not count its own order (nor does a
+      // cross-sell already started for this order when the order is reported again).
+      const key = crossSellTriggerKey(trigger.order.orderId);
+      const converted = await signalRunningJourneys(deps, { shopId, customerId, only: (j) => !(j.journey === 'cross-sell' && j.triggerKey === key) },
+        orderPlacedSignal, trigger.order);
+      const crossSell = await startCrossSell(deps, { shopId, customerId, orderId: trigger.order.orderId, productIds: trigger.productIds });
+      return ids(...converted, crossSell);
+    }
+    case 'stage-changed':
+      if (trigger.to !== 'at-risk' && trigger.to !== 'lapsed') return [];
+      return ids(await startWinBack(deps, { shopId, customerId, stage: trigger.to, at: new Date(trigger.at) }));
+    case 'unsubscribed':
+      return signalRunningJourneys(deps, { shopId, customerId }, unsubscribedSignal, { version: 1, channel: trigger.channel });
+    case 'low-stock':
+      // Clearance campaigns are started deliberately from the CLI (npm run campaign -- start), not per event.
       return [];
   }
 }

@@ -5,7 +5,7 @@ const DAY = 24 * HOUR;
 
 /** Real-time defaults per journey. */
 export const DEFAULT_TIMING: Record<JourneyName, JourneyTiming> = {
-  'cart-abandon': { quietPeriodMs: 1 * HOUR, sendWindowMs: 1 * DAY, attributionWindowMs: 5 * DAY },
+  'cart-abandon': { quietPeriodMs: 1 * HOUR, sendWindowMs: 1 * DAY, attributionWindowMs: 5 * DAY, secondTouchDelayMs: 1 * DAY },
   'browse-abandon': { quietPeriodMs: 2 * HOUR, sendWindowMs: 1 * DAY, attributionWindowMs: 5 * DAY },
   onboarding: { quietPeriodMs: 1 * HOUR, sendWindowMs: 1 * DAY, attributionWindowMs: 5 * DAY },
   'cross-sell': { quietPeriodMs: 3 * DAY, sendWindowMs: 7 * DAY, attributionWindowMs: 5 * DAY },
@@ -23,5 +23,6 @@ export function journeyTiming(journey: JourneyName, timeScale: number): JourneyT
     quietPeriodMs: Math.round(t.quietPeriodMs * timeScale),
     sendWindowMs: Math.round(t.sendWindowMs * timeScale),
     attributionWindowMs: Math.round(t.attributionWindowMs * timeScale),
+    ...(t.secondTouchDelayMs === undefined ? {} : { secondTouchDelayMs: Math.round(t.secondTouchDelayMs * timeScale) }),
   };
 }

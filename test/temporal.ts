@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.ts';
@@ -42,6 +43,18 @@ export interface JourneyHarness {
 
 let runtimeInstalled = false;
 
+/**
+ * Inside an activity, "now" is the time-skipping server's clock (when it scheduled this attempt), so
+ * rules judged at send time (quiet hours, caps) see the same time as the workflow that slept until then.
+ */
+export function serverClock(): Date {
+  try {
+    return new Date(Context.current().info.currentAttemptScheduledTimestampMs);
+  } catch {
+    return new Date();
+  }
+}
+
 /** Real Temporal (time-skipping), a real database and the real activities; only the clock is fast. */
 export async function createJourneyHarness(): Promise<JourneyHarness> {
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -68,7 +81,7 @@ export async function createJourneyHarness(): Promise<JourneyHarness> {
         connection: env.nativeConnection,
         namespace: env.namespace ?? 'default',
         taskQueue,
-        deps: { ...deps, now: () => new Date(Date.now()) },
+        deps: { ...deps, now: serverClock },
         ...(senders ? { senders } : {}),
       });
       return worker.runUntil(fn(worker));

@@ -1,27 +1,34 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import { JourneyKernel } from './kernel.ts';
-import type { JourneyResult, JourneyTiming } from './types.ts';
+import { CART_SECOND_TOUCH } from './patches.ts';
+import type { JourneyInputBase, JourneyResult } from './types.ts';
 
-export interface CartAbandonInput {
-  version: 1;
-  shopId: string;
-  customerId: string;
+export interface CartAbandonInput extends JourneyInputBase {
   cartId: string;
   productIds: string[];
-  timing: JourneyTiming;
 }
+
+/** The most a second cart touch may offer; the discount learner picks at or below it. */
+const SECOND_TOUCH_MAX_DISCOUNT = 15;
 
 /**
  * A cart left behind: wait until the cart has been quiet for a while (each change resets the wait),
- * remind the customer at the time the decision models choose, then wait for the order.
+ * remind the customer at the time the decision models choose; if that does not convert, a second touch
+ * that may carry a learned discount. Ends on order, on cart emptied, or after the attribution window.
  */
 export async function cartAbandonJourney(input: CartAbandonInput): Promise<JourneyResult> {
   const { workflowId } = workflowInfo();
   const journey = new JourneyKernel({ shopId: input.shopId, customerId: input.customerId, workflowId, journey: 'cart-abandon' });
+  const { quietPeriodMs, sendWindowMs, attributionWindowMs, secondTouchDelayMs } = input.timing;
 
-  await journey.waitQuietPeriod(input.timing.quietPeriodMs);
-  const productIds = journey.cart?.productIds ?? input.productIds;
-  const touch = await journey.touch({ step: 1, contentType: 'cart_reminder', productIds, windowMs: input.timing.sendWindowMs });
-  if (touch.sent) await journey.awaitConversion(input.timing.attributionWindowMs);
+  await journey.waitQuietPeriod(quietPeriodMs);
+  const productIds = () => journey.cart?.productIds ?? input.productIds;
+  const first = await journey.touch({ step: 1, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs });
+  if (secondTouchDelayMs !== undefined && patched(CART_SECOND_TOUCH)) {
+    if (journey.stopReason() === null && !(await journey.awaitConversion(secondTouchDelayMs)) && journey.stopReason() === null) {
+      await journey.touch({ step: 2, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs, maxDiscountTier: SECOND_TOUCH_MAX_DISCOUNT });
+    }
+    if (journey.sent.length > 0) await journey.awaitConversion(attributionWindowMs);
+  } else if (first.sent) await journey.awaitConversion(attributionWindowMs);
   return journey.finish();
 }

@@ -14,3 +14,11 @@ export function parseJourneyWorkflowId(workflowId: string): { journey: JourneyNa
   if (!journey || !shopId || !customerId || !triggerKey || rest.length > 0) throw new Error(`not a journey workflow id: ${workflowId}`);
   return { journey: journey as JourneyName, shopId, customerId, triggerKey };
 }
+
+/** A clearance campaign's workflow: `clearance-campaign:<shop>:<campaignId>`. One run per campaign name. */
+export function campaignWorkflowId(shopId: string, campaignId: string): string {
+  for (const [name, part] of [['shopId', shopId], ['campaignId', campaignId]] as const) {
+    if (part.length === 0 || part.includes(':')) throw new Error(`${name} must be non-empty and contain no ':' (got "${part}")`);
+  }
+  return `clearance-campaign:${shopId}:${campaignId}`;
+}

@@ -1,10 +1,12 @@
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { decide, dispatch, recheck, recordOutcome } from './activities.ts';
+import { condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { closeSkippedJourney, decide, dispatch, recheck, recordOutcome } from './activities.ts';
+import { AWAIT_STOPS_ON_CART_EMPTIED, CLOSE_SKIPPED_JOURNEY } from './patches.ts';
 import { NbChannel, NbState, NbVariant } from './search-attributes.ts';
-import { cancelSignal, cartUpdatedSignal, journeyStatusQuery, orderPlacedSignal, unsubscribedSignal } from './signals.ts';
+import { cancelSignal, cartUpdatedSignal, journeyStatusQuery, journeyTriggeredSignal, orderPlacedSignal, unsubscribedSignal } from './signals.ts';
 import type {
   CartUpdatedSignal,
   Decision,
+  JourneyName,
   JourneyRef,
   JourneyResult,
   JourneyState,
@@ -20,7 +22,18 @@ export interface TouchRequest {
   productIds: string[];
   /** Latest instant the send may be scheduled, as milliseconds from now. */
   windowMs: number;
+  /** Highest discount tier (percent) this touch may carry; omitted: none. */
+  maxDiscountTier?: number;
 }
+
+const NEXT_STEP: Record<JourneyState, string | null> = {
+  waiting: 'decide',
+  deciding: 'decide',
+  sleeping: 'send',
+  sending: 'send',
+  'awaiting-conversion': 'end of attribution window',
+  done: null,
+};
 
 /** How many times a send is pushed past quiet hours or a frequency cap before the step is skipped. */
 const MAX_DEFERRALS = 3;
@@ -34,13 +47,24 @@ export class JourneyKernel {
   state: JourneyState = 'waiting';
   step = 0;
   nextStepAt: string | null = null;
+  nextStep: string | null = null;
   order: OrderPlacedSignal | null = null;
   cart: CartUpdatedSignal | null = null;
   cartChanges = 0;
+  /** Repeated triggers (a second dwell on the same product...): they restart a quiet period too. */
+  retriggers = 0;
   unsubscribed = false;
   cancelled: string | null = null;
   readonly skipReasons: { step: number; reason: string }[] = [];
   readonly sent: { step: number; dispatchId: string; channel: string }[] = [];
+
+  /** A journey's own reason to stop early (browse-abandon: the viewed product went into the cart). */
+  stopWhen: (() => SkipReason | null) | null = null;
+
+  /** The kernel for the running workflow, from its input. */
+  static for(journey: JourneyName, input: { shopId: string; customerId: string }): JourneyKernel {
+    return new JourneyKernel({ shopId: input.shopId, customerId: input.customerId, workflowId: workflowInfo().workflowId, journey });
+  }
 
   constructor(readonly ref: JourneyRef) {
     setHandler(orderPlacedSignal, (order) => {
@@ -49,6 +73,9 @@ export class JourneyKernel {
     setHandler(cartUpdatedSignal, (cart) => {
       this.cart = cart;
       this.cartChanges += 1;
+    });
+    setHandler(journeyTriggeredSignal, () => {
+      this.retriggers += 1;
     });
     setHandler(unsubscribedSignal, () => {
       this.unsubscribed = true;
@@ -60,6 +87,7 @@ export class JourneyKernel {
       journey: ref.journey,
       state: this.state,
       step: this.step,
+      nextStep: this.nextStep,
       nextStepAt: this.nextStepAt,
       skipReasons: [...this.skipReasons],
       sent: [...this.sent],
@@ -73,23 +101,31 @@ export class JourneyKernel {
     if (this.cancelled !== null) return 'cancelled';
     if (this.unsubscribed) return 'unsubscribed';
     if (this.cart?.emptied) return 'cart_emptied';
-    return null;
+    return this.stopWhen?.() ?? null;
   }
 
-  setState(state: JourneyState, nextStepAt: string | null = null): void {
+  setState(state: JourneyState, nextStepAt: string | null = null, nextStep: string | null = NEXT_STEP[state]): void {
     this.state = state;
     this.nextStepAt = nextStepAt;
+    this.nextStep = nextStep;
     upsertSearchAttributes([{ key: NbState, value: state }]);
   }
 
-  /** Waits until `ms` have passed with no cart change; each change starts the wait again. */
+  /** Waits until `ms` have passed with no cart change or repeated trigger; each one starts the wait again. */
   async waitQuietPeriod(ms: number): Promise<void> {
     for (;;) {
-      const seen = this.cartChanges;
+      const seen = this.cartChanges + this.retriggers;
       this.setState('waiting', new Date(Date.now() + ms).toISOString());
-      const interrupted = await condition(() => this.cartChanges !== seen || this.stopReason() !== null, ms);
+      const interrupted = await condition(() => this.cartChanges + this.retriggers !== seen || this.stopReason() !== null, ms);
       if (!interrupted || this.stopReason() !== null) return;
     }
+  }
+
+  /** Waits `ms` (a delay suited to the journey), waking early only if it must stop. False when it must stop. */
+  async waitFor(ms: number, nextStep: string): Promise<boolean> {
+    this.setState('waiting', new Date(Date.now() + ms).toISOString(), nextStep);
+    if (ms > 0) await condition(() => this.stopReason() !== null, ms);
+    return this.stopReason() === null;
   }
 
   /** Sleeps until `at`, waking early only if the journey must stop. Returns false when it must stop. */
@@ -112,6 +148,7 @@ export class JourneyKernel {
       productIds: request.productIds,
       earliest: new Date(now).toISOString(),
       latest: new Date(now + request.windowMs).toISOString(),
+      ...(request.maxDiscountTier ? { maxDiscountTier: request.maxDiscountTier } : {}),
     });
     if (decision.action === 'none' || decision.channel === null) return this.skip(decision.reason === 'no_send_time' ? 'no_send_time' : 'no_action');
     upsertSearchAttributes([
@@ -121,7 +158,7 @@ export class JourneyKernel {
 
     let sendAt = decision.sendAt;
     for (let deferrals = 0; ; deferrals++) {
-      this.setState('sleeping', sendAt);
+      this.setState('sleeping', sendAt, `send ${request.contentType}`);
       if (!(await this.sleepUntil(sendAt))) return this.skip(this.stopReason() ?? 'cancelled');
       const check = await recheck({
         ...this.ref,
@@ -146,11 +183,13 @@ export class JourneyKernel {
   /** Waits for the order that converts this journey, up to the attribution window. */
   async awaitConversion(windowMs: number): Promise<boolean> {
     this.setState('awaiting-conversion', new Date(Date.now() + windowMs).toISOString());
-    await condition(() => this.order !== null || this.cancelled !== null || this.unsubscribed, windowMs);
+    if (patched(AWAIT_STOPS_ON_CART_EMPTIED)) await condition(() => this.order !== null || this.stopReason() !== null, windowMs);
+    else await condition(() => this.order !== null || this.cancelled !== null || this.unsubscribed, windowMs);
     return this.order !== null;
   }
 
-  private async skip(reason: SkipReason): Promise<TouchResult> {
+  /** Records that a step was skipped, with its reason (a skip is an outcome, never silence). */
+  async skip(reason: SkipReason): Promise<TouchResult> {
     this.skipReasons.push({ step: this.step, reason });
     await recordOutcome({ ...this.ref, step: this.step, kind: 'skipped', reason });
     return { sent: false, reason };
@@ -179,7 +218,7 @@ export class JourneyKernel {
         orderId: this.order?.orderId ?? null,
         valueMinor: this.order?.valueMinor ?? null,
       });
-    }
+    } else if (patched(CLOSE_SKIPPED_JOURNEY)) await closeSkippedJourney({ ...this.ref, reason });
     this.setState('done');
     return { outcome, reason, dispatchIds: this.sent.map((s) => s.dispatchId), orderId: this.order?.orderId ?? null };
   }

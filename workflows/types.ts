@@ -12,6 +12,16 @@ export interface JourneyTiming {
   attributionWindowMs: number;
   /** The latest a first send may be scheduled after the journey starts. */
   sendWindowMs: number;
+  /** Wait after the first touch before a second one (cart-abandon); absent in v1 inputs: one touch. */
+  secondTouchDelayMs?: number;
+}
+
+/** What every journey input carries; each journey adds its own trigger fields. */
+export interface JourneyInputBase {
+  version: 1;
+  shopId: string;
+  customerId: string;
+  timing: JourneyTiming;
 }
 
 export interface JourneyRef {
@@ -30,6 +40,8 @@ export interface DecideRequest extends JourneyRef {
   /** Earliest and latest instants the send may happen (ISO, UTC). */
   earliest: string;
   latest: string;
+  /** Highest discount tier (percent) this step may offer; absent or 0: no discount (v1 requests). */
+  maxDiscountTier?: number;
 }
 
 export interface Decision {
@@ -44,6 +56,10 @@ export interface Decision {
   propensities: Record<string, number>;
   productIds: string[];
   reason: string | null;
+  /** Copy style the message is rendered in (an experiment arm's choice); absent: the template's first. */
+  copyStyle?: string | null;
+  /** Recommendation engine an experiment arm chose for this step's products; absent: the journey's default. */
+  engine?: string | null;
 }
 
 export interface RecheckRequest extends JourneyRef {
@@ -69,7 +85,10 @@ export type SkipReason =
   | 'unsubscribed'
   | 'cancelled'
   | 'no_action'
-  | 'no_send_time';
+  | 'no_send_time'
+  | 'no_content'
+  | 'added_to_cart'
+  | 'campaign_cancelled';
 
 export interface DispatchRequest extends JourneyRef {
   step: number;
@@ -113,11 +132,19 @@ export interface CancelSignal {
   version: 1;
   reason: string;
 }
+/** The trigger fired again for a running journey (a second dwell on the product, a repeated event). */
+export interface TriggeredSignal {
+  version: 1;
+  triggerKey: string;
+  at: string;
+}
 
 export interface JourneyStatusView {
   journey: JourneyName;
   state: JourneyState;
   step: number;
+  /** What the journey does next (e.g. "send cart_reminder", "await conversion"); null when done. */
+  nextStep?: string | null;
   nextStepAt: string | null;
   skipReasons: { step: number; reason: string }[];
   sent: { step: number; dispatchId: string; channel: string }[];
@@ -129,4 +156,93 @@ export interface JourneyResult {
   reason: string | null;
   dispatchIds: string[];
   orderId: string | null;
+}
+
+/** Products a journey step is about, chosen by the content activity (a simple rule set until the recommender is wired). */
+export interface ContentRequest {
+  shopId: string;
+  customerId: string;
+  journey: JourneyName;
+  /** Products the trigger is about: the viewed product, the order's lines, the campaign's items. */
+  productIds: string[];
+  limit?: number;
+}
+export interface ContentChoice {
+  productIds: string[];
+  /** How the products were found (e.g. "bought-together", "category-best-sellers"). */
+  source: string;
+  /** A wait suited to these products before the touch (cross-sell: their replenishment time), already
+   * time-scaled; null when the products suggest none and the journey's default applies. */
+  delayMs: number | null;
+}
+
+/** Which items a clearance campaign is about: named products, or a category narrowed by stock or season. */
+export interface CampaignTarget {
+  productIds?: string[];
+  category?: string;
+  /** Only items with stock at or below this. */
+  lowStockAtMost?: number;
+  /** Only items whose `season` attribute matches. */
+  season?: string;
+}
+
+export interface CampaignPlanRequest {
+  shopId: string;
+  campaignId: string;
+  target: CampaignTarget;
+  /** Requested fan-out rate; capped at what the shop allows. */
+  ratePerMinute?: number;
+}
+export interface CampaignPlan {
+  productIds: string[];
+  /** Categories whose shoppers count as interested. */
+  categories: string[];
+  audienceTotal: number;
+  ratePerMinute: number;
+  batchSize: number;
+}
+export interface AudiencePageRequest {
+  shopId: string;
+  productIds: string[];
+  categories: string[];
+  /** Keyset cursor: the last customer key of the previous page. */
+  after: string | null;
+  limit: number;
+}
+
+export interface ClearanceCampaignInput {
+  version: 1;
+  shopId: string;
+  campaignId: string;
+  target: CampaignTarget;
+  ratePerMinute?: number;
+  /** Timing for each customer's clearance journey. */
+  timing: JourneyTiming;
+  /** State carried into the next run by continue-as-new; absent on the first run. */
+  carry?: { plan: CampaignPlan; cursor: string | null; progress: CampaignProgress };
+}
+
+export type CampaignState = 'preparing' | 'running' | 'paused' | 'cancelled' | 'done';
+export interface CampaignProgress {
+  campaignId: string;
+  state: CampaignState;
+  audienceTotal: number;
+  started: number;
+  /** Customers who already had a journey for this campaign (a restarted campaign). */
+  duplicates: number;
+  batches: number;
+  ratePerMinute: number;
+  nextBatchAt: string | null;
+  /** Runs of the campaign workflow so far (continue-as-new starts a new one). */
+  runs: number;
+}
+export interface CampaignControlSignal {
+  version: 1;
+  reason?: string;
+}
+export interface RegisterJourneysRequest {
+  shopId: string;
+  journey: JourneyName;
+  triggerKey: string;
+  journeys: { workflowId: string; customerId: string }[];
 }

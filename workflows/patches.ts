@@ -1,0 +1,12 @@
+// Named behaviour changes for journeys that may already be running. Each name is passed to patched()
+// where the new behaviour starts; histories recorded before the change replay down the old path.
+// Once no journey started before a change can still be running, its patch can be deprecated.
+
+/** cart-abandon sends a second touch, which may carry a discount, when the first did not convert. */
+export const CART_SECOND_TOUCH = 'cart-abandon-second-touch';
+
+/** Waiting for a conversion also ends when the cart is emptied (v1 waited out the window). */
+export const AWAIT_STOPS_ON_CART_EMPTIED = 'await-conversion-stops-on-cart-emptied';
+
+/** A journey that ended with every step skipped closes its journeys row (v1 left it "running"). */
+export const CLOSE_SKIPPED_JOURNEY = 'close-skipped-journey';
