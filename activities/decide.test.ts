@@ -98,6 +98,22 @@ describe('decide activity (models over stored state)', () => {
     expect(stored).toEqual(batch.get(ids[2]!));
   });
 
+  it("applies an experiment arm's policies, copy style and engine", async () => {
+    const customerId = await seedCustomer(deps, shopId, { phone: '+14155550199' }, [
+      { channel: 'email', granted: true },
+      { channel: 'sms', granted: true },
+    ]);
+    const decide = createDecide(deps);
+    const flat = await decide(request(customerId, { step: 2, maxDiscountTier: 25 }), { discountPolicy: 'flat-15', copyStyle: 'urgent', engine: 'bought-together' });
+    expect(flat).toMatchObject({ action: 'send', discountTier: 15, copyStyle: 'urgent', engine: 'bought-together' });
+    expect(flat.propensities.tier).toBe(1);
+    const none = await decide(request(customerId, { step: 3, maxDiscountTier: 25 }), { discountPolicy: 'none' });
+    expect(none.discountTier).toBe(0);
+    for (let step = 4; step < 10; step++) {
+      expect((await decide(request(customerId, { step }), { channelPolicy: 'email-only' })).channel).toBe('email');
+    }
+  });
+
   it('compresses the wait by the time scale without changing the choice', async () => {
     const customerId = await seedCustomer(deps, shopId, { timezone: 'Asia/Tokyo' });
     const scaled = await createDecide({ ...deps, timeScale: 0.001 })(request(customerId, { workflowId: `w-scaled-${customerId}` }));

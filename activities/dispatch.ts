@@ -213,7 +213,7 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     });
     const [customer] = await db.select({ locale: customers.locale }).from(customers).where(eq(customers.id, request.customerId));
     const rendered = await renderMessage({
-      channel, contentType: decision.contentType, style: decision.variant,
+      channel, contentType: decision.contentType, style: decision.copyStyle ?? null,
       shop: { name: shopName, storefrontUrl: typeof shopSettings.storefrontUrl === 'string' ? shopSettings.storefrontUrl : null },
       locale: customer?.locale ?? null, timezone: context.timezone, items,
       discount: decision.discountTier > 0 ? { percent: decision.discountTier, code: discountCode(secret, dispatchId, decision.discountTier) } : null,

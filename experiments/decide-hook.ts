@@ -2,20 +2,21 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { decisions } from '../db/schema.ts';
 import type { DecideRequest, Decision } from '../workflows/types.ts';
+import type { VariantChanges } from '../db/schema-experiments.ts';
 import { assignForDecision } from './for-decision.ts';
 
 /**
  * Puts a decide activity under the shop's experiments: the step's arm is assigned (and its exposure
  * recorded) before deciding. The holdout gets action "none" with reason "holdout", stored like any
  * decision; a variant's decision carries `variant` ("<experiment>/<arm>") and `propensities.variant`.
- * The arm's `changes` are for the decide owner to apply (engine, copy style, channel and discount
- * policy); this wrapper only labels and holds out.
+ * The arm's `changes` (engine, copy style, channel and discount policy) go to the inner decide,
+ * which applies them (learning/decide-core.ts).
  *
  * Wire it where the activities are built: `decide: withExperiments(createDecide(deps), { db: deps.database.db, now: deps.now })`.
  * The exposure is stamped with `now` (the activity's clock, like a dispatch's sent time), so it compares
  * with order times on the same clock.
  */
-export function withExperiments(decide: (request: DecideRequest) => Promise<Decision>, { db, now = () => new Date() }: { db: Db; now?: (() => Date) | undefined }) {
+export function withExperiments(decide: (request: DecideRequest, changes?: VariantChanges) => Promise<Decision>, { db, now = () => new Date() }: { db: Db; now?: (() => Date) | undefined }) {
   return async function decideInExperiment(request: DecideRequest): Promise<Decision> {
     const arm = await assignForDecision(db, {
       shopId: request.shopId,
@@ -37,7 +38,7 @@ export function withExperiments(decide: (request: DecideRequest) => Promise<Deci
         .onConflictDoNothing();
       return held;
     }
-    const decision = await decide(request);
+    const decision = await decide(request, arm.changes);
     // The stored decision carries the arm too, so offline evaluation sees every propensity.
     await db
       .update(decisions)

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { CHANNEL_POLICIES, DISCOUNT_POLICIES } from '../learning/policies.ts';
+import { engines } from '../recs/registry.ts';
+import { COPY_STYLES } from '../templates/copy.ts';
 
 // The wire shape of an experiment, shared by the API and the CLI. Validation names the field that is
 // wrong; the store keeps only definitions that passed it.
@@ -8,10 +11,10 @@ const DAY_MS = 86_400_000;
 
 export const variantChanges = z
   .object({
-    engine: z.string().min(1).max(60).optional(),
-    copyStyle: z.string().min(1).max(60).optional(),
-    channelPolicy: z.string().min(1).max(60).optional(),
-    discountPolicy: z.string().min(1).max(60).optional(),
+    engine: z.enum(Object.keys(engines) as [string, ...string[]], `one of the recommendation engines: ${Object.keys(engines).join(', ')}`).optional(),
+    copyStyle: z.enum(COPY_STYLES, `one of the copy styles: ${COPY_STYLES.join(', ')}`).optional(),
+    channelPolicy: z.enum(CHANNEL_POLICIES, `one of ${CHANNEL_POLICIES.join(', ')}`).optional(),
+    discountPolicy: z.enum(DISCOUNT_POLICIES, `one of ${DISCOUNT_POLICIES.join(', ')}`).optional(),
   })
   .strict();
 

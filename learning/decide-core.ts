@@ -3,7 +3,9 @@ import { decideAction, type Decision as ModelDecision } from '../models/decide.t
 import type { CustomerModelState, DiscountSegmentState } from '../models/state.ts';
 import { DISCOUNT_TIERS, PERSON_CHANNELS, type DiscountTier, type PersonChannel } from '../models/types.ts';
 import type { DecideRequest, Decision, JourneyName } from '../workflows/types.ts';
+import type { VariantChanges } from '../db/schema-experiments.ts';
 import type { ShopModel } from './model-store.ts';
+import { channelsUnderPolicy, discountUnderPolicy } from './policies.ts';
 
 /** How fast a send loses value when delayed: a cart goes cold in hours, a win-back offer keeps for days. */
 export const URGENCY_HALF_LIFE_HOURS: Record<JourneyName, number> = {
@@ -25,6 +27,8 @@ export interface DecisionInputs {
   timeScale: number;
   /** Monte-Carlo draws behind the propensities; fewer is faster (campaign batches). */
   propensityDraws?: number;
+  /** An experiment arm's changes: policies imposed instead of the learned ones, copy style, engine. */
+  changes?: VariantChanges | null;
 }
 
 const isPerson = (c: string): c is PersonChannel => (PERSON_CHANNELS as readonly string[]).includes(c);
@@ -35,13 +39,15 @@ const isPerson = (c: string): c is PersonChannel => (PERSON_CHANNELS as readonly
  * path so both decide alike. The seed is the step's identity, so the same step always decides alike.
  */
 export function decideStep(inputs: DecisionInputs): { decision: Decision; model: ModelDecision } {
-  const { request, shop, customer } = inputs;
-  const maxTier = allowedMaxTier(shop.state.discount.guardrails.maxTier, request.maxDiscountTier);
+  const { request, shop, customer, changes } = inputs;
+  const policy = discountUnderPolicy(changes?.discountPolicy, allowedMaxTier(shop.state.discount.guardrails.maxTier, request.maxDiscountTier));
+  const maxTier = policy.forced ?? policy.maxTier;
+  const consented = Object.entries(inputs.context.consent).filter(([, granted]) => granted).map(([c]) => c).filter(isPerson);
   const model = decideAction({
     customer,
     shop: { ...shop.state, discount: { ...shop.state.discount, guardrails: { ...shop.state.discount.guardrails, maxTier } } },
     discount: inputs.discount,
-    consents: Object.entries(inputs.context.consent).filter(([, granted]) => granted).map(([c]) => c).filter(isPerson),
+    consents: channelsUnderPolicy(changes?.channelPolicy, consented),
     reachable: inputs.context.reachable.filter(isPerson),
     contents: [{ type: request.contentType, allowsDiscount: maxTier > 0 }],
     window: { earliest: request.earliest, latest: request.latest },
@@ -53,7 +59,14 @@ export function decideStep(inputs: DecisionInputs): { decision: Decision; model:
     urgencyHalfLifeHours: URGENCY_HALF_LIFE_HOURS[request.journey],
     ...(inputs.propensityDraws === undefined ? {} : { propensityDraws: inputs.propensityDraws }),
   });
-  return { decision: toJourneyDecision(model, request, inputs.timeScale), model };
+  const decision = toJourneyDecision(model, request, inputs.timeScale);
+  if (policy.forced !== null && decision.action === 'send') {
+    decision.discountTier = policy.forced;
+    decision.propensities = { ...decision.propensities, tier: 1 };
+  }
+  if (changes?.copyStyle) decision.copyStyle = changes.copyStyle;
+  if (changes?.engine) decision.engine = changes.engine;
+  return { decision, model };
 }
 
 /** What is stored in `decisions.decision`: the journey's decision and the model's record behind it. */
