@@ -39,6 +39,7 @@ const schema = z.object({
     .max(1, 'at most 1 (1 is real time)')
     .default(1),
   OUTBOX_DIR: optionalString,
+  MODEL_RETRAIN: z.enum(['weekly', 'daily'], 'weekly or daily: how often the scheduled retrain refits shop priors and recommenders').default('weekly'),
   RESEND_API_KEY: optionalString,
   TWILIO_ACCOUNT_SID: optionalString,
   TWILIO_AUTH_TOKEN: optionalString,
