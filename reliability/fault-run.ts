@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createDatabase } from '../db/client.ts';
+import { createLogger } from '../lib/logger.ts';
+import { startDevServer, type DevServer } from '../runtime/dev-server.ts';
+import { FakeTwilio } from '../test/fakes/twilio.ts';
+import { pendingTriggers, runBurst } from './burst.ts';
+import { FaultyResend } from './faulty-providers.ts';
+import { countSends, journeyStatuses, makeCustomers, seedShops, startJourney } from './journey-run.ts';
+import { bump, pool, tallyText, type Tally } from './load.ts';
+import { createPostgresCluster } from './postgres-cluster.ts';
+import { freePort } from './ports.ts';
+import { AppProcess } from './processes.ts';
+
+export interface FaultOptions {
+  journeys: number;
+  events: number;
+  shops: number;
+  outageS: number;
+  killEveryS: number;
+  maxMinutes: number;
+  workDir: string;
+}
+
+export interface FaultReport {
+  ok: boolean;
+  lines: string[];
+  summary: string;
+}
+
+// One compressed day of a cart-abandon journey takes ~9 s: long enough that journeys are mid-sleep,
+// mid-dispatch and mid-wait when the faults hit, short enough for a bounded run.
+const TIME_SCALE = 0.0001;
+const UNDELIVERABLE = 'bounce.faults.example';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The fault suite: real API and worker processes over our own Postgres cluster and Temporal dev
+ * server, journeys driven through the HTTP API while processes are killed and dependencies stopped,
+ * then everything counted from the ledger, the provider fakes and Temporal.
+ */
+export async function runFaults(options: FaultOptions): Promise<FaultReport> {
+  const lines: string[] = [];
+  const say = (line: string) => {
+    lines.push(line);
+    console.log(line);
+  };
+  const hardDeadline = Date.now() + options.maxMinutes * 60_000;
+  const run = randomBytes(3).toString('hex');
+  const logger = createLogger('error');
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const runCleanup = async () => {
+    for (const step of cleanup.splice(0).reverse()) await Promise.resolve().then(step).catch((error: unknown) => console.error(`faults: cleanup: ${(error as Error).message}`));
+  };
+  // Interrupted or over time: stop every process this run started before exiting.
+  const abort = (why: string) => () => {
+    console.error(`faults: ${why}; stopping what this run started`);
+    void runCleanup().finally(() => process.exit(1));
+  };
+  const onSignal = abort('interrupted');
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const overTime = setTimeout(abort(`over the ${options.maxMinutes}-minute limit`), options.maxMinutes * 60_000 + 60_000);
+  try {
+    const pgPort = await freePort();
+    const cluster = createPostgresCluster(pgPort);
+    cleanup.push(() => cluster.destroy());
+    say(`faults: own Postgres on 127.0.0.1:${pgPort}`);
+
+    const temporalPort = await freePort();
+    const uiPort = await freePort();
+    const temporalDir = join(options.workDir, 'temporal');
+    let devServer: DevServer = await startDevServer({ dataDir: temporalDir, port: temporalPort, uiPort, namespace: 'default', logger });
+    cleanup.push(() => devServer.stop());
+    say(`faults: own Temporal dev server on ${devServer.address}, SQLite ${devServer.dbFile}`);
+
+    const resend = await new FaultyResend({ rateLimited: 0.08, serverErrors: 0.05, timeouts: 0.01, timeoutMs: 65_000, undeliverableDomain: UNDELIVERABLE }, Math.random).start();
+    const twilio = await new FakeTwilio().start();
+    cleanup.push(() => resend.stop(), () => twilio.stop());
+
+    const database = createDatabase({ url: cluster.url, max: 5 });
+    cleanup.push(() => database.close());
+    await database.migrate();
+    const shops = await seedShops(database.db, options.shops, run);
+
+    const apiPort = await freePort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const env: NodeJS.ProcessEnv = {
+      DATABASE_URL: cluster.url, TEMPORAL_ADDRESS: devServer.address, TEMPORAL_TASK_QUEUE: `faults-${run}`,
+      PII_ENCRYPTION_KEY: randomBytes(32).toString('hex'), LINK_SIGNING_SECRET: randomBytes(24).toString('hex'),
+      JOURNEY_TIME_SCALE: String(TIME_SCALE), LOG_LEVEL: 'warn', PUBLIC_BASE_URL: apiUrl, API_HOST: '127.0.0.1', API_PORT: String(apiPort),
+      RESEND_API_KEY: resend.apiKey, RESEND_FROM: 'Shop <hello@shop.example>', RESEND_BASE_URL: resend.url,
+      TWILIO_ACCOUNT_SID: twilio.accountSid, TWILIO_AUTH_TOKEN: twilio.authToken, TWILIO_SMS_FROM: '+15005550006', TWILIO_API_BASE_URL: twilio.url,
+    };
+    const api = new AppProcess('api', 'api/main.ts', { ...env, WORKER_METRICS_PORT: String(await freePort()) }, join(options.workDir, 'api.log'));
+    const workers = [0, 1].map(async (i) => new AppProcess(`worker-${i}`, 'workers/main.ts', { ...env, WORKER_METRICS_PORT: String(await freePort()) }, join(options.workDir, `worker-${i}.log`)));
+    const [w0, w1] = await Promise.all(workers);
+    const procs = [api, w0!, w1!];
+    cleanup.push(async () => {
+      for (const p of procs) {
+        await p.stop();
+        p.close();
+      }
+    });
+    for (const p of procs) p.start();
+    await waitFor(async () => (await fetch(`${apiUrl}/healthz`).then((r) => r.ok, () => false)), 90_000, 'the API did not come up within 90 s');
+    const temporal = new Client({ connection: await Connection.connect({ address: devServer.address }) });
+    cleanup.push(() => temporal.connection.close());
+    say(`faults: API ${apiUrl} (pid ${api.pid}), workers pids ${w0!.pid} ${w1!.pid}; ${options.shops} shops, run ${run}`);
+
+    // ---- journeys under faults ----
+    const customers = makeCustomers(shops, options.journeys, run, UNDELIVERABLE, 20);
+    const answers: Tally = new Map();
+    const outageAnswers: Tally = new Map();
+    let outage = false;
+    const journeysStarted = Date.now();
+    const postingMs = Math.max(20_000, options.outageS * 1000 + 30_000);
+    const posting = pool(customers, 16, async (c, i) => {
+      const slot = journeysStarted + (i / customers.length) * postingMs;
+      if (slot > Date.now()) await sleep(slot - Date.now());
+      const tally: Tally = new Map();
+      await startJourney(apiUrl, c, tally, hardDeadline);
+      for (const [k, v] of tally) bump(outage ? outageAnswers : answers, k, v);
+    });
+
+    const injected: Tally = new Map();
+    let chaos = true;
+    // Like a process supervisor (systemd, Kubernetes): a process that exits on its own (a worker that
+    // started while Postgres was down) is started again.
+    const supervisor = setInterval(() => {
+      for (const p of procs) if (!p.running && !p.killing) p.start();
+    }, 2_000);
+    cleanup.push(() => clearInterval(supervisor));
+    const killer = (async () => {
+      for (let n = 0; chaos; n++) {
+        await sleep(options.killEveryS * 1000 * (0.6 + 0.8 * Math.random()));
+        if (!chaos) break;
+        const victim = procs[1 + (n % 2)]!;
+        await victim.kill();
+        bump(injected, 'worker_sigkill');
+        await sleep(1000 + Math.random() * 2000);
+        victim.start();
+      }
+    })();
+
+    await sleep(8_000);
+    say('faults: stopping the Temporal dev server');
+    await devServer.stop();
+    bump(injected, 'temporal_restart');
+    await sleep(10_000);
+    devServer = await startDevServer({ dataDir: temporalDir, port: temporalPort, uiPort, namespace: 'default', logger });
+    say('faults: Temporal dev server restarted on the same SQLite file');
+
+    await sleep(5_000);
+    say(`faults: stopping Postgres for ${options.outageS} s`);
+    cluster.stop();
+    outage = true;
+    bump(injected, 'postgres_outage_s', options.outageS);
+    const probe = probeDuringOutage(apiUrl, shops[0]!.apiKey, options.outageS * 1000, outageAnswers);
+    await sleep(options.outageS * 1000);
+    cluster.start();
+    outage = false;
+    await probe;
+    say('faults: Postgres is back');
+
+    await posting;
+    chaos = false;
+    await killer;
+    for (const p of procs) if (!p.running) p.start();
+    resend.enabled = false;
+    say(`faults: all ${customers.length} journeys handed in ${((Date.now() - journeysStarted) / 1000).toFixed(0)} s; faults stopped, waiting for the journeys to finish`);
+
+    const ids = customers.flatMap((c) => (c.workflowId ? [c.workflowId] : []));
+    let statuses = new Map<string, string>();
+    await waitFor(async () => {
+      statuses = await journeyStatuses(temporal, ids);
+      return [...statuses.values()].every((s) => s !== 'RUNNING');
+    }, Math.max(30_000, hardDeadline - Date.now() - 5 * 60_000), 'journeys still running at the deadline', 5_000).catch((error: Error) => say(`faults: ${error.message}`));
+    const byStatus: Tally = new Map();
+    for (const s of statuses.values()) bump(byStatus, s);
+    const completed = byStatus.get('COMPLETED') ?? 0;
+    const lost = customers.length - completed;
+    const sends = await countSends(database.db, customers, resend, twilio);
+    const backlog = await pendingTriggers(database.db, shops);
+
+    say(`faults: injected ${tallyText(injected)} worker_starts:${procs.slice(1).reduce((n, p) => n + p.starts, 0)}`);
+    say(`faults: provider faults ${Object.entries(resend.injected).map(([k, v]) => `${k}:${v}`).join(' ')} (requests ${resend.requests.length} to Resend, ${twilio.requests.length} to Twilio)`);
+    say(`faults: ingest answers ${tallyText(answers)}; during the outage ${tallyText(outageAnswers)}`);
+    say(`faults: journeys ${customers.length} handed in, ${ids.length} with a workflow; Temporal ${tallyText(byStatus)}`);
+    say(`faults: ledger sent ${sends.ledgerSent}, provider messages ${sends.providerMessages} (${sends.fallbacks} by SMS after an undeliverable e-mail), duplicates ${sends.duplicates}, sends lost ${sends.lostSends}, triggers not fired ${backlog}`);
+    const server500s = (answers.get('500') ?? 0) + (outageAnswers.get('500') ?? 0) + (outageAnswers.get('probe_500') ?? 0);
+    const noRetryAfter = (answers.get('no_retry_after') ?? 0) + (outageAnswers.get('no_retry_after') ?? 0);
+    const outage503s = (outageAnswers.get('503') ?? 0) + (outageAnswers.get('probe_503') ?? 0);
+
+    // ---- burst ----
+    let burst = { offered: 0, accepted: 0, refused: 0, dropped: 0, stored: 0, statuses: new Map() as Tally, seconds: 0 };
+    let burstBacklog = 0;
+    if (options.events > 0) {
+      say(`faults: burst of ${options.events} events within 60 s`);
+      burst = await runBurst(apiUrl, database.db, shops, options.events, 60_000, run);
+      await waitFor(async () => (burstBacklog = await pendingTriggers(database.db, shops)) === 0, 120_000, 'triggers still pending', 2_000).catch(() => undefined);
+      say(`faults: burst offered ${burst.offered} in ${burst.seconds.toFixed(1)} s: accepted ${burst.accepted}, refused ${burst.refused} (429/503 with Retry-After), dropped ${burst.dropped}; stored ${burst.stored}; answers ${tallyText(burst.statuses)}; triggers not fired ${burstBacklog}`);
+    }
+    const burstLost = burst.accepted - burst.stored;
+
+    const ok = lost === 0 && sends.duplicates === 0 && sends.lostSends === 0 && server500s === 0 && noRetryAfter === 0 && backlog === 0
+      && burst.dropped === 0 && burstLost === 0 && burstBacklog === 0 && (options.outageS < 10 || outage503s > 0);
+    if (options.outageS >= 10 && outage503s === 0) say('faults: FAIL no 503 was seen while Postgres was down');
+    const summary = `faults journeys=${customers.length} completed=${completed} duplicates=${sends.duplicates} lost=${lost} sends_lost=${sends.lostSends} sent=${sends.ledgerSent} `
+      + `fallbacks=${sends.fallbacks} http500=${server500s} outage503=${outage503s} worker_kills=${injected.get('worker_sigkill') ?? 0} `
+      + `burst=${burst.offered} accepted=${burst.accepted} refused=${burst.refused} dropped=${burst.dropped} burst_lost=${burstLost} ok=${ok}`;
+    return { ok, lines, summary };
+  } finally {
+    clearTimeout(overTime);
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await runCleanup();
+  }
+}
+
+/** While Postgres is down, new events keep arriving; each answer is tallied (503 expected, never 500). */
+async function probeDuringOutage(apiUrl: string, apiKey: string, forMs: number, tally: Tally): Promise<void> {
+  const until = Date.now() + forMs - 1000;
+  for (let i = 0; Date.now() < until; i++) {
+    const response = await fetch(`${apiUrl}/v1/events`, {
+      method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'product_viewed', eventId: `probe-${Date.now()}-${i}`, occurredAt: new Date().toISOString(), customer: { userId: 'probe' }, productId: 'sku-tea' }),
+      signal: AbortSignal.timeout(20_000),
+    }).catch(() => null);
+    bump(tally, `probe_${response?.status ?? 0}`);
+    if (response?.status === 503 && !response.headers.get('retry-after')) bump(tally, 'no_retry_after');
+    await sleep(1000);
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, message: string, everyMs = 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await sleep(everyMs);
+  }
+  throw new Error(message);
+}
