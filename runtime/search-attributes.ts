@@ -1,8 +1,10 @@
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { searchAttributeKeys } from '../workflows/search-attributes.ts';
 
 const UNIMPLEMENTED = 12;
+// @temporalio/proto is CommonJS: under Node's ESM loader (npm run worker via tsx) only its default export exists.
+const { temporal } = proto;
 const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 
 /**
