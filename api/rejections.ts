@@ -25,7 +25,8 @@ export async function keepRejected(
       endpoint: request.url,
       status,
       reason: reason as never,
-      body: (request.rawBody ?? '').slice(0, MAX_KEPT_BODY),
+      // Postgres text cannot hold NUL (a UTF-16 body has many): escape it, or the rejection is lost.
+      body: (request.rawBody ?? '').slice(0, MAX_KEPT_BODY).replaceAll('\u0000', '\\u0000'),
       headers,
     });
     ctx.metrics.eventsRejected.inc({ source, status: String(status) });
