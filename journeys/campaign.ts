@@ -1,12 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { and, eq } from 'drizzle-orm';
-import { journeys } from '../db/schema.ts';
 import { campaignProgressQuery, cancelCampaignSignal, pauseCampaignSignal, resumeCampaignSignal } from '../workflows/campaign-signals.ts';
 import { campaignWorkflowId } from '../workflows/ids.ts';
 import { NbJourney, NbShop, NbState } from '../workflows/search-attributes.ts';
 import { cancelSignal } from '../workflows/signals.ts';
 import type { CampaignProgress, CampaignTarget, ClearanceCampaignInput } from '../workflows/types.ts';
+import { journeyQuery } from './cli-support.ts';
 import type { JourneyClientDeps } from './deps.ts';
 import { journeyTiming } from './timing.ts';
 
@@ -22,7 +21,7 @@ export class CampaignExistsError extends Error {
  * refused rather than messaging its audience twice.
  */
 export async function startCampaign(
-  deps: JourneyClientDeps,
+  deps: Pick<JourneyClientDeps, 'temporal' | 'taskQueue' | 'timeScale'>,
   campaign: { shopId: string; campaignId: string; target: CampaignTarget; ratePerMinute?: number },
 ): Promise<string> {
   const workflowId = campaignWorkflowId(campaign.shopId, campaign.campaignId);
@@ -40,40 +39,41 @@ export async function startCampaign(
   return workflowId;
 }
 
-export const campaignHandle = (deps: JourneyClientDeps, shopId: string, campaignId: string) =>
-  deps.temporal.workflow.getHandle(campaignWorkflowId(shopId, campaignId));
+export const campaignHandle = (temporal: Client, shopId: string, campaignId: string) =>
+  temporal.workflow.getHandle(campaignWorkflowId(shopId, campaignId));
 
-export function campaignProgress(deps: JourneyClientDeps, shopId: string, campaignId: string): Promise<CampaignProgress> {
-  return campaignHandle(deps, shopId, campaignId).query(campaignProgressQuery);
+export function campaignProgress(temporal: Client, shopId: string, campaignId: string): Promise<CampaignProgress> {
+  return campaignHandle(temporal, shopId, campaignId).query(campaignProgressQuery);
 }
 
-export async function pauseCampaign(deps: JourneyClientDeps, shopId: string, campaignId: string): Promise<void> {
-  await campaignHandle(deps, shopId, campaignId).signal(pauseCampaignSignal, { version: 1 });
+export async function pauseCampaign(temporal: Client, shopId: string, campaignId: string): Promise<void> {
+  await campaignHandle(temporal, shopId, campaignId).signal(pauseCampaignSignal, { version: 1 });
 }
 
-export async function resumeCampaign(deps: JourneyClientDeps, shopId: string, campaignId: string): Promise<void> {
-  await campaignHandle(deps, shopId, campaignId).signal(resumeCampaignSignal, { version: 1 });
+export async function resumeCampaign(temporal: Client, shopId: string, campaignId: string): Promise<void> {
+  await campaignHandle(temporal, shopId, campaignId).signal(resumeCampaignSignal, { version: 1 });
 }
 
 /**
  * Stops the fan-out, then cancels the campaign's journeys that are still running (their pending
- * sends are skipped with reason "cancelled"). Reports each cancelled journey to `onProgress`.
+ * sends are skipped with reason "cancelled"). Found through Temporal's visibility, so it needs no
+ * database. Reports each cancelled journey to `onProgress`.
  */
 export async function cancelCampaign(
-  deps: JourneyClientDeps,
+  temporal: Client,
   shopId: string,
   campaignId: string,
   reason: string,
   onProgress: (done: number, total: number) => void = () => {},
 ): Promise<number> {
-  await campaignHandle(deps, shopId, campaignId).signal(cancelCampaignSignal, { version: 1, reason });
-  const running = await deps.database.db
-    .select({ workflowId: journeys.workflowId })
-    .from(journeys)
-    .where(and(eq(journeys.shopId, shopId), eq(journeys.journey, 'clearance'), eq(journeys.triggerKey, campaignId), eq(journeys.status, 'running')));
+  await temporal.workflow.getHandle(campaignWorkflowId(shopId, campaignId)).signal(cancelCampaignSignal, { version: 1, reason });
+  const running: string[] = [];
+  for await (const wf of temporal.workflow.list({ query: `${journeyQuery({ journey: 'clearance', shop: shopId, running: true })}` })) {
+    if (wf.workflowId.endsWith(`:${campaignId}`)) running.push(wf.workflowId);
+  }
   let done = 0;
-  for (const { workflowId } of running) {
-    await deps.temporal.workflow.getHandle(workflowId).signal(cancelSignal, { version: 1, reason: `campaign ${campaignId} cancelled: ${reason}` })
+  for (const workflowId of running) {
+    await temporal.workflow.getHandle(workflowId).signal(cancelSignal, { version: 1, reason: `campaign ${campaignId} cancelled: ${reason}` })
       .catch((error: unknown) => {
         if ((error as Error).name !== 'WorkflowNotFoundError') throw error;
       });

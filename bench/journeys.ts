@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
+import { createDatabase } from '../db/client.ts';
+import { products, shops } from '../db/schema.ts';
+import { applyEvent } from '../ingest/entry.ts';
+import { startWinBack } from '../journeys/win-back.ts';
+import { createLogger } from '../lib/logger.ts';
+import { createMetrics } from '../lib/metrics.ts';
+import { PiiCipher } from '../lib/pii.ts';
+import { startDevServer } from '../runtime/dev-server.ts';
+import { daytimeZone } from '../scripts/demo/seed.ts';
+import { sdkLogger } from '../workers/sdk-logger.ts';
+import { createJourneyWorker } from '../workers/worker.ts';
+
+// npm run bench:journeys [-- N]: N win-back journeys (decide → re-check → dispatch to the outbox →
+// attribution window → outcome, the full kernel) against a Temporal dev server with one worker, then N
+// no-op workflows on the same server as the baseline. Waits are compressed so a journey lasts ~1 s of
+// timers; what is measured is the server, worker and database work. Last line: machine-readable.
+const N = Number(process.argv[2] ?? process.env.BENCH_JOURNEYS ?? 300);
+const TIME_SCALE = 2e-6; // the 7-day attribution window becomes ~1.2 s
+
+const freePort = () => new Promise<number>((resolve, reject) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    server.close(() => resolve(port));
+  }).on('error', reject);
+});
+
+async function main(): Promise<void> {
+  const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  Runtime.install({ logger: sdkLogger(logger) });
+  const dataDir = mkdtempSync(join(tmpdir(), 'nextbest-bench-journeys-'));
+  const server = await startDevServer({ dataDir, port: await freePort(), uiPort: await freePort(), namespace: 'default', logger });
+  const database = createDatabase(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, max: 20 } : {});
+  try {
+    await database.migrate();
+    const shopId = `bench-${Date.now().toString(36)}`;
+    await database.db.insert(shops).values({ id: shopId, name: 'Bench shop', currency: 'EUR', quietStartMinute: 0, quietEndMinute: 0 });
+    await database.db.insert(products).values({ shopId, id: 'p-1', title: 'Bench item', category: 'bench', priceMinor: 1000, currency: 'EUR', stock: null });
+    const cipher = new PiiCipher('0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
+    const timezone = daytimeZone();
+    const customers: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const effect = await applyEvent({ database, cipher }, shopId, 'bench', { type: 'customer_updated', eventId: `c${i}`, occurredAt: new Date().toISOString(),
+        customer: { userId: `u${i}`, email: `bench${i}@example.com`, timezone }, consents: [{ channel: 'email', granted: true }] });
+      if (!effect.duplicate) customers.push(effect.customerId);
+    }
+
+    const native = await NativeConnection.connect({ address: server.address });
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    const metrics = createMetrics();
+    const outboxDir = join(dataDir, 'outbox');
+    const deps = { database, logger, metrics, cipher, outboxDir, timeScale: TIME_SCALE };
+    const journeyWorker = await createJourneyWorker({ connection: native, namespace: 'default', taskQueue: 'bench-journeys', deps });
+    const journeysPerS = await measure('journeys', journeyWorker, async () => {
+      const ids = await Promise.all(customers.map((customerId) =>
+        startWinBack({ temporal: client, database, taskQueue: 'bench-journeys', timeScale: TIME_SCALE, logger, metrics }, { shopId, customerId, stage: 'at-risk', at: new Date() })));
+      await Promise.all(ids.map((id) => client.workflow.getHandle(id!).result()));
+    });
+
+    const noopWorker = await Worker.create({ connection: native, taskQueue: 'bench-noop', activities: createActivities(deps),
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }) });
+    const noopPerS = await measure('no-op workflows', noopWorker, async () => {
+      const handles = await Promise.all(customers.map((_, i) => client.workflow.start('noopWorkflow', { workflowId: `noop-${i}`, taskQueue: 'bench-noop' })));
+      await Promise.all(handles.map((h) => h.result()));
+    });
+    await connection.close();
+    await native.close();
+    console.log(`journeys per_s=${journeysPerS.toFixed(1)} noop_ratio=${(journeysPerS / noopPerS).toFixed(3)}`);
+  } finally {
+    await database.close();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measure(label: string, worker: Worker, run: () => Promise<void>): Promise<number> {
+  const started = performance.now();
+  await worker.runUntil(run());
+  const seconds = (performance.now() - started) / 1000;
+  const rate = N / seconds;
+  console.log(`${label}: ${N} completed in ${seconds.toFixed(2)} s = ${rate.toFixed(1)}/s`);
+  return rate;
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:journeys failed: ${(error as Error).message}`);
+  process.exit(1);
+});
