@@ -4,6 +4,7 @@ import type { ApiContext } from './context.ts';
 import { keepRejected } from './rejections.ts';
 import { linkRoutes } from './routes/links.ts';
 import { placementRoutes } from './routes/placements.ts';
+import { privacyRoutes } from './routes/privacy.ts';
 import { resendWebhookRoutes } from './routes/resend-webhooks.ts';
 import { twilioWebhookRoutes } from './routes/twilio-webhooks.ts';
 import { customerRoutes } from './routes/customers.ts';
@@ -45,6 +46,9 @@ export function buildApi(ctx: ApiContext, channels: ChannelApiOptions = channelA
     return reply.code(status).send({ error: error.code ?? (status === 500 ? 'internal' : 'bad_request'), message });
   });
 
+  // Postgres text cannot hold NUL: a %00 in the path or query is refused before a route looks it up (was a 500).
+  app.addHook('onRequest', async (request, reply) => (request.url.includes('%00') ? reply.code(400).send({ error: 'bad_request', message: 'the URL contains a NUL character (%00)' }) : undefined));
+
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url}` }));
 
   app.register(healthRoutes(ctx));
@@ -61,5 +65,6 @@ export function buildApi(ctx: ApiContext, channels: ChannelApiOptions = channelA
   app.register(resendWebhookRoutes(ctx, channels));
   app.register(twilioWebhookRoutes(ctx, channels));
   app.register(placementRoutes(ctx, channels));
+  app.register(privacyRoutes(ctx));
   return app;
 }
