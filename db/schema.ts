@@ -106,7 +106,7 @@ export const contacts = pgTable('contacts', {
   phoneEnc: text('phone_enc'),
   phoneHash: text('phone_hash'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
-});
+}, (t) => [index('contacts_email_idx').on(t.shopId, t.emailHash)]);
 
 export const consents = pgTable(
   'consents',
