@@ -25,6 +25,13 @@ export function scheduleDefinitions(taskQueue: string, retrain: RetrainCadence):
       action: { type: 'startWorkflow' as const, workflowType: 'recsRetrainWorkflow', args: [recsInput], taskQueue, workflowId: 'nextbest-recs-retrain' },
       policies: { overlap: 'SKIP' as const, catchupWindow: '1 day' },
     },
+    // Raw events past each shop's retention period (shops.event_retention_days) are removed nightly.
+    {
+      scheduleId: 'nextbest-event-retention',
+      spec: { calendars: [{ hour: 3, minute: 45 }] },
+      action: { type: 'startWorkflow' as const, workflowType: 'eventRetentionWorkflow', args: [], taskQueue, workflowId: 'nextbest-event-retention' },
+      policies: { overlap: 'SKIP' as const, catchupWindow: '1 day' },
+    },
   ];
 }
 

@@ -13,6 +13,7 @@ import { sdkLogger } from '../workers/sdk-logger.ts';
 import { createJourneyWorker } from '../workers/worker.ts';
 import { startOutboxDispatcher } from '../journeys/outbox-dispatcher.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
+import { ensureSchedules } from './schedules.ts';
 
 export interface Stack {
   config: Config;
@@ -77,8 +78,12 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
         connection: native,
         namespace: config.TEMPORAL_NAMESPACE,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
-        deps: { database, logger, metrics, cipher, outboxDir: config.outboxDir, timeScale: config.JOURNEY_TIME_SCALE },
+        deps: {
+          database, logger, metrics, cipher, outboxDir: config.outboxDir, timeScale: config.JOURNEY_TIME_SCALE,
+          journeys: { temporal, database, taskQueue: config.TEMPORAL_TASK_QUEUE, timeScale: config.JOURNEY_TIME_SCALE, logger, metrics },
+        },
       });
+      await ensureSchedules(temporal, config.TEMPORAL_TASK_QUEUE, config.MODEL_RETRAIN);
       const running = worker.run();
       const w = worker;
       stoppers.push(async () => {

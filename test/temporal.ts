@@ -67,8 +67,8 @@ export async function createJourneyHarness(): Promise<JourneyHarness> {
   const metrics = createMetrics();
   const outboxDir = mkdtempSync(join(tmpdir(), 'nextbest-outbox-'));
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
-  const deps: ActivityDeps = { database, logger, metrics, cipher: new PiiCipher(TEST_PII_KEY), outboxDir, timeScale: 1 };
   const client: JourneyClientDeps = { temporal: env.client, database, taskQueue, timeScale: 1, logger, metrics };
+  const deps: ActivityDeps = { database, logger, metrics, cipher: new PiiCipher(TEST_PII_KEY), outboxDir, timeScale: 1, journeys: client };
   return {
     env,
     database,

@@ -4,5 +4,7 @@ export { cartAbandonJourney } from './cart-abandon.ts';
 export { clearanceJourney } from './clearance.ts';
 export { clearanceCampaign } from './clearance-campaign.ts';
 export { crossSellJourney } from './cross-sell.ts';
+export { eventRetentionWorkflow } from './event-retention.ts';
+export { modelMaintenanceWorkflow } from './model-maintenance.ts';
 export { onboardingJourney } from './onboarding.ts';
 export { winBackJourney } from './win-back.ts';
