@@ -13,6 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer } from '../runtime/dev-server.ts';
+import { outboxCounts, startOutboxDispatcher } from '../journeys/outbox-dispatcher.ts';
 
 // Drives POST /v1/batch with a realistic shop mix (mostly product views, some cart changes, dwell
 // reports, identifies and orders) against real Postgres and a real Temporal server, then inserts the
@@ -101,6 +102,12 @@ async function main() {
     const warm = workload(2_000).map((m) => ({ ...m, messageId: `w-${String(m.messageId)}` }));
     for (let i = 0; i < warm.length; i += BATCH) await post(url, key, JSON.stringify({ batch: warm.slice(i, i + BATCH) }));
 
+    // The outbox dispatcher runs in this process as it does in the API's, firing the queued triggers
+    // to the Temporal dev server while the load runs; it competes for the same two cores.
+    const journeyDeps = { temporal: new Client({ connection }), database, taskQueue: 'bench', timeScale: 1, logger, metrics: createMetrics() };
+    const dispatcher = startOutboxDispatcher(journeyDeps);
+    await drain(journeyDeps);
+    const firedBefore = (await outboxCounts({ database })).fired ?? 0;
     const latencies: number[] = [];
     let refused = 0;
     const t0 = performance.now();
@@ -112,6 +119,12 @@ async function main() {
     });
     const seconds = (performance.now() - t0) / 1000;
     const eventsPerS = TOTAL / seconds;
+    const atEnd = await outboxCounts({ database });
+    const d0 = performance.now();
+    await drain(journeyDeps);
+    const drainS = (performance.now() - d0) / 1000;
+    await dispatcher.stop();
+    const afterDrain = await outboxCounts({ database });
     latencies.sort((a, b) => a - b);
 
     // Baseline: the same rows, plain multi-row INSERT, same batch size and concurrency, no logic.
@@ -138,6 +151,8 @@ async function main() {
     const ratio = eventsPerS / insertPerS;
     console.log(`events: ${TOTAL} in ${batches.length} batches of ${BATCH}, concurrency ${CONCURRENCY}, ${refused} refused batches, ${rows[0]?.n} event rows stored`);
     console.log(`ingest: ${eventsPerS.toFixed(0)} events/s, request p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+    const firedDuring = (atEnd.fired ?? 0) - firedBefore;
+    console.log(`triggers: ${(afterDrain.fired ?? 0) - firedBefore} fired (${afterDrain.coalesced ?? 0} cart changes coalesced, ${afterDrain.dead ?? 0} dead); ${firedDuring} during the load (${(firedDuring / seconds).toFixed(0)}/s), ${(atEnd.pending ?? 0) + (atEnd.firing ?? 0)} queued at its end, drained in ${drainS.toFixed(1)} s`);
     console.log(`plain multi-row INSERT of the same rows: ${insertPerS.toFixed(0)} rows/s`);
     console.log(`ingest events_per_s=${eventsPerS.toFixed(0)} insert_ratio=${ratio.toFixed(2)} p99_ms=${percentile(latencies, 99).toFixed(1)}`);
   } finally {
@@ -145,6 +160,15 @@ async function main() {
     await connection.close();
     await temporalServer.stop();
     await database.close();
+  }
+}
+
+/** Waits until the outbox has nothing left to fire. */
+async function drain(deps: { database: Parameters<typeof outboxCounts>[0]['database'] }): Promise<void> {
+  for (;;) {
+    const c = await outboxCounts(deps);
+    if (!c.pending && !c.firing) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -43,7 +43,7 @@ export async function resolveCustomers(tx: Tx, cipher: PiiCipher, shopId: string
     const found = rowsOf<{ sourceId: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(await tx.execute(sql`
       select i.source_id as "sourceId", i.customer_id as "customerId", c.anonymous, c.timezone, c.locale
       from customer_identities i join customers c on c.id = i.customer_id
-      where i.shop_id = ${shopId} and i.source = ${source} and i.source_id in (select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb))`));
+      where i.shop_id = ${shopId} and i.source = ${source} and i.source_id = any(array(select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb)))`));
     for (const f of found) {
       keyMap.set(f.sourceId, f.customerId);
       remember(f);
@@ -55,7 +55,7 @@ export async function resolveCustomers(tx: Tx, cipher: PiiCipher, shopId: string
     const found = rowsOf<{ hash: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(await tx.execute(sql`
       select distinct on (k.email_hash) k.email_hash as hash, k.customer_id as "customerId", c.anonymous, c.timezone, c.locale
       from contacts k join customers c on c.id = k.customer_id
-      where k.shop_id = ${shopId} and k.email_hash in (select jsonb_array_elements_text(${JSON.stringify(wantedHashes)}::jsonb)) order by k.email_hash, k.customer_id`));
+      where k.shop_id = ${shopId} and k.email_hash = any(array(select jsonb_array_elements_text(${JSON.stringify(wantedHashes)}::jsonb))) order by k.email_hash, k.customer_id`));
     for (const f of found) {
       emailMap.set(f.hash, f.customerId);
       remember(f);

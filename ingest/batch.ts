@@ -30,7 +30,7 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
 
   // Dedupe on (shop, source, eventId), against the table and within the request.
   const stored = new Set(rowsOf<{ id: string }>(await tx.execute(sql`select source_event_id as id from events where shop_id = ${shopId} and source = ${source}
-    and source_event_id in (select jsonb_array_elements_text(${ids(batch.map((e) => e.eventId))}::jsonb))`)).map((r) => r.id));
+    and source_event_id = any(array(select jsonb_array_elements_text(${ids(batch.map((e) => e.eventId))}::jsonb)))`)).map((r) => r.id));
   const live: number[] = [];
   batch.forEach((e, i) => {
     if (stored.has(e.eventId)) results[i] = duplicate;
@@ -111,7 +111,7 @@ async function planCarts(tx: Tx, shopId: string, batch: CanonicalEvent[], live: 
   if (changes.length === 0) return { states, final: [] };
   const current = rowsOf<{ id: string; items: CartItem[]; currency: string; customerId: string; at: string }>(await tx.execute(sql`
     select id, items, currency, customer_id as "customerId", updated_at as at from carts
-    where shop_id = ${shopId} and id in (select jsonb_array_elements_text(${ids(changes.map((i) => (batch[i] as CartEvent).cartId))}::jsonb))
+    where shop_id = ${shopId} and id = any(array(select jsonb_array_elements_text(${ids(changes.map((i) => (batch[i] as CartEvent).cartId))}::jsonb)))
     order by id for update`));
   for (const c of current) carts.set(c.id, c);
   const touched = new Set<string>();
@@ -153,7 +153,7 @@ async function planDwell(tx: Tx, shopId: string, source: string, batch: Canonica
     if (wanted.length) {
       const found = rowsOf<{ id: string; productId: string | null; dwellMs: number | null; at: string }>(await tx.execute(sql`
         select source_event_id as id, product_id as "productId", dwell_ms as "dwellMs", occurred_at as at from events
-        where shop_id = ${shopId} and source = ${source} and source_event_id in (select jsonb_array_elements_text(${ids(wanted)}::jsonb))
+        where shop_id = ${shopId} and source = ${source} and source_event_id = any(array(select jsonb_array_elements_text(${ids(wanted)}::jsonb)))
         order by id for update`));
       for (const v of found) views.set(v.id, { ...v, at: new Date(v.at).toISOString() });
     }

@@ -1,0 +1,102 @@
+import { eq, sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '../db/client.ts';
+import { events, shops } from '../db/schema.ts';
+import { triggerOutbox } from '../db/schema-ingest.ts';
+import { createApiKey } from '../lib/api-keys.ts';
+import { createTestDatabase } from '../test/db.ts';
+import { maxInFlightFromEnv } from './guards.ts';
+import { testApi } from './test-payloads.ts';
+
+// Overload and outage answers of the ingest routes: 429 over the in-flight limit, 503 when the
+// database cannot be reached, both with Retry-After, and nothing of a refused request stored.
+
+const SHOP = 'shop-guards';
+let database: Database;
+let app: FastifyInstance;
+let key: string;
+
+beforeAll(async () => {
+  process.env.INGEST_MAX_IN_FLIGHT = '1';
+  database = await createTestDatabase();
+  ({ app } = testApi(database));
+  await database.db.insert(shops).values({ id: SHOP, name: 'Guards', currency: 'EUR' });
+  key = await createApiKey(database.db, SHOP, ['ingest']);
+  // Database-side faults, at the moment a row is written: a slow insert, and the server going away
+  // (57P01 admin_shutdown, what Postgres sends its clients when it is stopped).
+  await database.rows(sql.raw(`create function nb_test_fault() returns trigger language plpgsql as $$
+    begin
+      if new.product_id = 'slow' then perform pg_sleep(0.8); end if;
+      if new.product_id = 'shutdown' then raise exception 'terminating connection due to administrator command' using errcode = '57P01'; end if;
+      return new;
+    end $$`));
+  await database.rows(sql.raw('create trigger nb_test_fault before insert on events for each row execute function nb_test_fault()'));
+  await app.ready();
+});
+afterAll(async () => {
+  delete process.env.INGEST_MAX_IN_FLIGHT;
+  await app?.close();
+  await database?.close();
+});
+
+let n = 0;
+const view = (productId: string, anonymousId = 'a-guard') => ({ type: 'track', event: 'Product Viewed', messageId: `g${++n}`, anonymousId,
+  timestamp: '2026-05-01T10:00:00Z', properties: { product_id: productId } });
+const batch = (...messages: unknown[]) => app.inject({ method: 'POST', url: '/v1/batch', payload: JSON.stringify({ batch: messages }),
+  headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }).then((r) => r); // inject starts on then()
+
+describe('ingest overload and outage answers', () => {
+  // PGlite runs in this thread, so a slow statement there stops the second request from even arriving:
+  // the in-flight limit is shown on Postgres (DATABASE_URL set, as in CI).
+  it.runIf(process.env.DATABASE_URL)('answers 429 with Retry-After while the process has its limit of ingest requests in flight, and takes requests again after', async () => {
+    const slow = batch(view('slow'));
+    await new Promise((r) => setTimeout(r, 150));
+    const refused = await batch(view('p-1'));
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json()).toMatchObject({ error: 'overloaded' });
+    expect((await slow).statusCode).toBe(200);
+    expect((await batch(view('p-2'))).statusCode).toBe(200);
+    const stored = await database.db.select({ p: events.productId }).from(events).where(eq(events.shopId, SHOP));
+    expect(stored.map((s) => s.p).sort()).toEqual(['p-2', 'slow']);
+  });
+
+  it('answers 503 with Retry-After when the database goes away mid-request, with nothing of the request stored', async () => {
+    const res = await batch(view('p-3', 'a-outage'), { type: 'track', event: 'Product Added', messageId: `g${++n}`, anonymousId: 'a-outage',
+      timestamp: '2026-05-01T10:00:01Z', properties: { cart_id: 'c-outage', product_id: 'p-3', price: 5, currency: 'EUR' } }, view('shutdown', 'a-outage'));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json()).toMatchObject({ error: 'database_unavailable' });
+    expect(await database.db.select().from(events).where(eq(events.productId, 'p-3'))).toHaveLength(0);
+    expect(await database.rows(sql`select 1 from carts where id = 'c-outage'`)).toHaveLength(0);
+    expect(await database.db.select().from(triggerOutbox).where(eq(triggerOutbox.shopId, SHOP))).toHaveLength(0);
+  });
+
+  it('answers 503 when the database cannot be reached at all, on every ingest route', async () => {
+    const away = createDatabase({ url: 'postgres://postgres@127.0.0.1:1/nextbest', max: 1 });
+    const { app: cut } = testApi(away);
+    try {
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+      // One after the other: the in-flight limit of this test is 1.
+      const responses = [
+        await cut.inject({ method: 'POST', url: '/v1/events', payload: '{}', headers }),
+        await cut.inject({ method: 'POST', url: '/v1/batch', payload: JSON.stringify({ batch: [view('p-4')] }), headers }),
+        await cut.inject({ method: 'POST', url: '/v1/webhooks/shopify/s1', payload: '{}', headers: { 'content-type': 'application/json', 'x-shopify-hmac-sha256': 'x' } }),
+      ];
+      for (const res of responses) {
+        expect(res.statusCode).toBe(503);
+        expect(res.headers['retry-after']).toBe('5');
+      }
+    } finally {
+      await cut.close();
+      await away.close();
+    }
+  });
+
+  it('reads its limit from INGEST_MAX_IN_FLIGHT and refuses a wrong value by name', () => {
+    expect(maxInFlightFromEnv({})).toBe(64);
+    expect(maxInFlightFromEnv({ INGEST_MAX_IN_FLIGHT: '8' })).toBe(8);
+    expect(() => maxInFlightFromEnv({ INGEST_MAX_IN_FLIGHT: 'many' })).toThrow(/INGEST_MAX_IN_FLIGHT/);
+  });
+});
