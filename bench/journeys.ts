@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { createDatabase } from '../db/client.ts';
+import { createTestDatabase } from '../test/db.ts';
 import { products, shops } from '../db/schema.ts';
 import { applyEvent } from '../ingest/entry.ts';
 import { startWinBack } from '../journeys/win-back.ts';
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
   Runtime.install({ logger: sdkLogger(logger) });
   const dataDir = mkdtempSync(join(tmpdir(), 'nextbest-bench-journeys-'));
   const server = await startDevServer({ dataDir, port: await freePort(), uiPort: await freePort(), namespace: 'default', logger });
-  const database = createDatabase(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, max: 20 } : {});
+  // With DATABASE_URL: a database of its own on that server, dropped afterwards; else in-memory PGlite.
+  const database = process.env.DATABASE_URL ? await createTestDatabase('postgres') : createDatabase();
   try {
     await database.migrate();
     const shopId = `bench-${Date.now().toString(36)}`;

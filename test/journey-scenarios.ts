@@ -28,6 +28,8 @@ export interface ScenarioCustomer {
   userId: string;
   customerId: string;
   tag: string;
+  /** Workflows the trigger started besides the journey (a campaign): awaited before a worker stops. */
+  background: string[];
 }
 
 /** How a journey is triggered and poked, so the same scenarios run against each journey. */
@@ -57,7 +59,8 @@ export function journeyScenarios(driver: JourneyDriver): void {
      * Ends the journeys a test leaves running (the cross-sell an order starts...) while its worker still
      * runs: a task outstanding when a worker stops keeps the time-skipping server from skipping time.
      */
-    async function endOthers(): Promise<void> {
+    async function endOthers(c?: ScenarioCustomer): Promise<void> {
+      for (const id of c?.background ?? []) await handle(id).result();
       const rows = await h.database.db.select({ id: journeys.workflowId }).from(journeys).where(eq(journeys.status, 'running'));
       // Terminate only journeys resting on a timer: work in flight for a terminated workflow is what
       // leaves the server waiting.
@@ -75,7 +78,7 @@ export function journeyScenarios(driver: JourneyDriver): void {
       const userId = `u-${tag}`;
       const timezone = zoneWithLocalHour(new Date((await serverNow()).getTime() + decideAfterMs), hours[0], hours[1]);
       const customerId = await seedCustomer(h.deps, shopId, { userId, timezone });
-      const c = { h, shopId, userId, customerId, tag };
+      const c: ScenarioCustomer = { h, shopId, userId, customerId, tag, background: [] };
       await driver.setup?.(c);
       return c;
     }
@@ -124,7 +127,7 @@ export function journeyScenarios(driver: JourneyDriver): void {
         expect(status.nextStepAt).not.toBeNull();
         await placeOrder(h, c.shopId, c.userId, 'o-happy', ['p-mug'], await serverNow());
         const result = (await handle(id).result()) as JourneyResult;
-        await endOthers();
+        await endOthers(c);
         return result;
       });
       await maybeRecordHistory(h.env.client, id, `${driver.journey}.converted`);
@@ -146,7 +149,7 @@ export function journeyScenarios(driver: JourneyDriver): void {
         await waitFor(id, (s) => s.state === 'sleeping', withinSend);
         await placeOrder(h, c.shopId, c.userId, 'o-early', ['p-mug'], await serverNow());
         const result = (await handle(id).result()) as JourneyResult;
-        await endOthers();
+        await endOthers(c);
         return result;
       });
       expect(result).toMatchObject({ outcome: 'converted', reason: 'converted_before_send', dispatchIds: [] });
@@ -162,7 +165,7 @@ export function journeyScenarios(driver: JourneyDriver): void {
           customer: { userId: c.userId }, consents: [{ channel: 'email', granted: false }] });
         expect(await fireTrigger(h.client, { kind: 'unsubscribed', shopId: c.shopId, customerId: c.customerId, channel: 'email' })).toContain(id);
         const result = (await handle(id).result()) as JourneyResult;
-        await endOthers();
+        await endOthers(c);
         return result;
       });
       expect(result).toMatchObject({ outcome: 'unsubscribed', dispatchIds: [] });
@@ -178,7 +181,7 @@ export function journeyScenarios(driver: JourneyDriver): void {
         const status = await waitFor(id, (s) => s.skipReasons.length > 0, 2 * DAY);
         expect(status.skipReasons[0]).toEqual({ step: 1, reason: 'out_of_stock' });
         const result = (await handle(id).result()) as JourneyResult;
-        await endOthers();
+        await endOthers(c);
         return result;
       });
       expect(result).toMatchObject({ outcome: 'skipped', reason: 'out_of_stock', dispatchIds: [] });
@@ -192,7 +195,7 @@ export function journeyScenarios(driver: JourneyDriver): void {
       const id = await driver.trigger(c);
       await freshWorker(async () => {
         await waitFor(id, (s) => s.sent.length > 0, withinSend);
-        await endOthers();
+        await endOthers(c);
       });
       const history = await handle(id).fetchHistory();
       const scheduled = (type: string) => history.events?.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type);
@@ -214,7 +217,7 @@ export function journeyScenarios(driver: JourneyDriver): void {
         await waitFor(id, (s) => s.sent.length > 0, withinSend);
         await driver.retrigger(c);
         await h.env.sleep(HOUR);
-        await endOthers();
+        await endOthers(c);
       });
       const rows = await h.database.db.select().from(journeys)
         .where(and(eq(journeys.shopId, c.shopId), eq(journeys.customerId, c.customerId), eq(journeys.journey, driver.journey)));
@@ -225,12 +228,15 @@ export function journeyScenarios(driver: JourneyDriver): void {
     it('sends once when the worker restarts while the journey sleeps and after it sent', async () => {
       const c = await customer('restart', [23, 3]);
       const id = await driver.trigger(c);
-      await freshWorker(() => waitFor(id, (s) => s.state === 'sleeping', withinSend));
+      await freshWorker(async () => {
+        await waitFor(id, (s) => s.state === 'sleeping', withinSend);
+        for (const b of c.background) await handle(b).result();
+      });
       await freshWorker(() => waitFor(id, (s) => s.sent.length > 0, 2 * DAY));
       const result = await freshWorker(async () => {
         await placeOrder(h, c.shopId, c.userId, 'o-restart', ['p-mug'], await serverNow());
         const result = (await handle(id).result()) as JourneyResult;
-        await endOthers();
+        await endOthers(c);
         return result;
       });
       expect(result.outcome).toBe('converted');
@@ -251,7 +257,7 @@ export function journeyScenarios(driver: JourneyDriver): void {
           const status = await handle(id).query(journeyStatusQuery);
           expect(status).toMatchObject({ state: 'waiting', sent: [] });
           await waitFor(id, (s) => s.sent.length > 0, 2 * DAY);
-          await endOthers();
+          await endOthers(c);
         });
         expect((await sentRows(id)).filter((r) => r.step === 1)).toHaveLength(1);
       });

@@ -12,7 +12,7 @@ journeyScenarios({
   decideAfterMs: 0,
   setup: (c) => recordView(c.h, c.shopId, c.customerId, 'p-hose'),
   async trigger(c) {
-    await campaign(c);
+    c.background.push(await campaign(c));
     return journeyWorkflowId('clearance', c.shopId, c.customerId, 'summer-end');
   },
   async retrigger(c) {
