@@ -17,6 +17,18 @@ function customer(stage: Stage, email: [number, number] | null, hours: Record<st
 }
 
 describe('refitShop', () => {
+  it("fits a stage prior's strength over all stages, never above the stage's own sends", () => {
+    const alike = Array.from({ length: 40 }, (_, i) => customer(i < 25 ? 'active' : 'lapsed', [1, 3]));
+    const differ = Array.from({ length: 40 }, (_, i) => customer('new', i % 2 ? [4, 0] : [0, 4]));
+    const r = refitShop([...alike, ...differ], nowMs, { halfLifeDays: 90 });
+    const all = r.priors.email!.all.strength;
+    expect(all).toBeLessThan(PRIOR_STRENGTH.maxStrength);
+    // Active customers alone look alike (they would fit the maximum) but get the shop-wide spread.
+    expect(r.priors.email!.byStage!.active!.strength).toBe(all);
+    expect(r.priors.email!.byStage!.new!.strength).toBe(all);
+    expect(r.priors.email!.byStage!.lapsed!.strength).toBe(Math.min(all, 62));
+  });
+
   it('pools engagement per channel and gives a stage its own prior only with enough sends', () => {
     const states = [
       ...Array.from({ length: 6 }, () => customer('active', [3, 7], { '10': 3 })),
@@ -29,6 +41,8 @@ describe('refitShop', () => {
     // 60 active sends reach the 50 needed for a stage prior; 10 lapsed ones do not.
     expect(Object.keys(r.priors.email!.byStage!)).toEqual(['active']);
     expect(r.priors.email!.byStage!.active!.rate).toBeCloseTo(19 / 62, 12);
+    // The stage's strength is the shop-wide fit (customers differ at most as much within a stage as overall).
+    expect(r.priors.email!.byStage!.active!.strength).toBe(Math.min(r.priors.email!.all.strength, 62));
     expect(r.priors.sms).toBeUndefined();
     const curve = r.population.email!;
     expect(curve[10]).toBe(18);

@@ -65,12 +65,15 @@ export function finishRefit(acc: RefitAccumulator): RefitResult {
   for (const channel of PERSON_CHANNELS) {
     const all = acc.pools.get(channel);
     if (all && all.trials > 0) {
+      const pooled = pooledPrior(all, bounds);
       const byStage: ChannelPrior['byStage'] = {};
       for (const stage of STAGES) {
         const t = acc.pools.get(`${channel}:${stage}`);
-        if (t && t.trials >= minStage) byStage[stage] = pooledPrior(t, bounds);
+        // A stage has its own rate, but the spread is fitted over all stages: customers differ at most
+        // as much within a stage as overall, and a stage's few customers would make the fit noisy.
+        if (t && t.trials >= minStage) byStage[stage] = { rate: pooledPrior(t, bounds).rate, strength: Math.min(pooled.strength, t.trials + 2) };
       }
-      priors[channel] = { all: pooledPrior(all, bounds), byStage };
+      priors[channel] = { all: pooled, byStage };
     }
     if (acc.hours[channel].length > 0) population[channel] = buildPopulationCurve(acc.hours[channel], acc.nowMs, acc.options.halfLifeDays);
   }
