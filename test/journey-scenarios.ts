@@ -99,7 +99,7 @@ export function journeyScenarios(driver: JourneyDriver): void {
           throw new Error(`${id} did not reach the expected state; last: ${JSON.stringify(status)}; dispatches: ${JSON.stringify(ledger)}`);
         }
         // Jump to just after the journey's next step when it says when that is; otherwise a short step.
-        const next = status?.nextStepAt ? Date.parse(status.nextStepAt) - now + 1000 : 60_000;
+        const next = status?.nextStepAt ? Date.parse(status.nextStepAt) - now + 1000 : status ? 60_000 : 1000;
         await h.env.sleep(Math.min(Math.max(next, 1000), 6 * HOUR));
       }
     }
