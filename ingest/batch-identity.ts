@@ -29,7 +29,23 @@ export class IdentityRace extends Error {
   override name = 'IdentityRace';
 }
 
+/**
+ * Resolves the customers of a request's events. When a concurrent request created one of the same
+ * visitors first, this request's attempt is rolled back to a savepoint and planned again, now seeing
+ * the other's (committed) customer, instead of failing the whole request.
+ */
 export async function resolveCustomers(tx: Tx, cipher: PiiCipher, shopId: string, source: string, refs: (CustomerRef | undefined)[]): Promise<(ResolvedRef | undefined)[]> {
+  if (refs.every((r) => r === undefined)) return refs.map(() => undefined);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tx.transaction((sp) => resolveOnce(sp, cipher, shopId, source, refs));
+    } catch (error) {
+      if (!(error instanceof IdentityRace) || attempt >= 8) throw error;
+    }
+  }
+}
+
+async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: string, refs: (CustomerRef | undefined)[]): Promise<(ResolvedRef | undefined)[]> {
   const keysOf = refs.map((r) => (r ? identityKeys(r) : undefined));
   const emails = refs.map((r) => (r?.email ? normaliseEmail(r.email) : undefined));
   const hashes = emails.map((e) => (e ? cipher.lookupHash(e) : undefined));

@@ -117,4 +117,19 @@ describe('applyEvents (set-wise)', () => {
     expect(a.contacts).toEqual(b.contacts);
     expect(a.consents).toEqual(b.consents);
   });
+
+  it('stores concurrent requests naming the same new visitors with one customer per visitor', async () => {
+    await database.db.insert(shops).values({ id: 'race', name: 'Race', currency: 'EUR' });
+    const requests = Array.from({ length: 4 }, (_, r) => Array.from({ length: 60 }, (_, i) => canonicalEvent.parse({
+      type: 'cart_item_added', eventId: `race-${r}-${i}`, occurredAt: new Date(Date.UTC(2026, 4, 1, 9, i)).toISOString(),
+      customer: { anonymousId: `v-${(i * 7 + r) % 30}`, ...(i % 5 === 0 ? { userId: `u-${(i * 7 + r) % 30}` } : {}) },
+      cartId: `c-${(i * 7 + r) % 30}`, currency: 'EUR', item: { productId: `p${i % 4}`, quantity: 1, priceMinor: 100 } })));
+    const results = await Promise.all(requests.map((batch) => applyEvents(deps, 'race', 'segment', batch)));
+    expect(results.flat().every((r) => r.ok && !r.effect.duplicate)).toBe(true);
+    const [row] = await database.rows<{ visitors: number; customers: number; items: number }>(sql`select
+      (select count(distinct customer_id)::int from customer_identities where shop_id = 'race' and source_id like 'anon:%') as visitors,
+      (select count(*)::int from customers where shop_id = 'race' and merged_into is null) as customers,
+      (select sum((i->>'quantity')::int)::int from carts, jsonb_array_elements(items) i where shop_id = 'race') as items`);
+    expect(row).toEqual({ visitors: 30, customers: 30, items: 240 });
+  });
 });

@@ -153,7 +153,7 @@ export async function applyEvents(deps: EntryDeps, shopId: string, source: strin
         return results;
       });
     } catch (error) {
-      if (attempt < 5 && isRetryable(error)) {
+      if (attempt < 8 && isRetryable(error)) {
         await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
         continue;
       }
