@@ -73,7 +73,7 @@ describe('dispatch (real database, real SDKs against local provider fakes)', () 
 
   it('sends an e-mail with resolved prices, signed links, HTML, text and one-click unsubscribe', async () => {
     const customerId = await customer();
-    const req = request(customerId, 'email', { discountTier: 10, variant: 'urgent' });
+    const req = request(customerId, 'email', { discountTier: 10, copyStyle: 'urgent' });
     const result = await dispatch(req);
     expect(result).toMatchObject({ status: 'sent', provider: 'resend', channel: 'email' });
     const email = resend.emails.at(-1)!;
