@@ -35,7 +35,8 @@ export function triggersFor(shopId: string, source: string, effect: AnyEffect): 
   }
   if (effect.dwell && !effect.dwell.cartedSince) {
     const d = effect.dwell;
-    triggers.push({ kind: 'product-dwell', shopId, customerId, productId: d.productId, viewId: d.viewEventId, dwellMs: d.dwellMs });
+    // The view id is a source's message id and may hold ':', which no key of a workflow ID may.
+    triggers.push({ kind: 'product-dwell', shopId, customerId, productId: d.productId, viewId: d.viewEventId.replaceAll(':', '_'), dwellMs: d.dwellMs });
   }
   for (const channel of effect.consentsWithdrawn ?? []) triggers.push({ kind: 'unsubscribed', shopId, customerId, channel });
   if (effect.orderCreated) {
