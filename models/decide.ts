@@ -110,6 +110,8 @@ export function decideAction(input: DecideInput): Decision {
   // posterior mean of the action the draw picked. "Send nothing" teaches nothing, so exploring it on
   // a low draw from a weak prior would withhold messages with a clearly positive expected value.
   const meanValues = Float64Array.from(candidates, meanValue);
+  const bestMean = bestSendCandidate(meanValues, n);
+  const bestByMean = bestMean !== NONE && meanValues[bestMean]! > 0 ? bestMean : NONE;
 
   const engage = new Float64Array(timed.length);
   const values = new Float64Array(n);
@@ -122,7 +124,9 @@ export function decideAction(input: DecideInput): Decision {
     const o = r * TIER_COUNT;
     for (let i = 0; i < n; i++) values[i] = engage[channelOf[i]!]! * rates[o + tierOf[i]!]! * scale[i]! - cost[i]!;
     const top = bestSendCandidate(values, n);
-    const best = top !== NONE && meanValues[top]! > 0 ? top : NONE;
+    // A draw that favours an action worth nothing on average falls back to the best action on
+    // average, if any is worth sending; the rule is the same in every draw, so shares stay propensities.
+    const best = top !== NONE && meanValues[top]! > 0 ? top : bestByMean;
     if (best === NONE) noneWins++;
     else wins[best]!++;
     if (r === 0) {
