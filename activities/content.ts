@@ -1,4 +1,6 @@
 import { sql } from 'drizzle-orm';
+import type { RecsService } from '../recs-store/service.ts';
+import { variantEngine } from '../recs-store/variant.ts';
 import type { ContentChoice, ContentRequest } from '../workflows/types.ts';
 import type { ActivityDeps } from './deps.ts';
 import { textArray } from './sql-array.ts';
@@ -7,10 +9,11 @@ const DAY = 86_400_000;
 const DEFAULT_LIMIT = 4;
 
 /**
- * Which products a journey step is about. A small rule set over the shop's own orders and views, in
- * place until the recommender is wired: only products in stock, never what the trigger already shows.
+ * Which products a journey step is about: the recommender's choice for the journey (recs-store/plan.ts;
+ * the engine an experiment arm names, if any). The SQL rules below answer only when the recommender has
+ * nothing beyond the trigger's own products (a shop with no signals yet) or no recommender is given.
  */
-export function createChooseContent(deps: ActivityDeps) {
+export function createChooseContent(deps: ActivityDeps, recs?: RecsService) {
   const { rows } = deps.database;
   const inStock = sql`(p.stock is null or p.stock > 0)`;
   const ids = (list: { id: string }[]) => list.map((r) => r.id);
@@ -68,9 +71,26 @@ export function createChooseContent(deps: ActivityDeps) {
     return row?.days === null || row?.days === undefined ? null : Number(row.days);
   };
 
+  /** The recommender's products, or null when it has nothing of its own to add. */
+  const recommended = async (request: ContentRequest, limit: number): Promise<{ productIds: string[]; source: string } | null> => {
+    if (!recs) return null;
+    const engine = await variantEngine(deps.database.db, request);
+    const result = await recs.recommend({ ...request, limit, engine, ...(deps.now ? { now: deps.now() } : {}) });
+    const ownPicks = request.journey === 'clearance' || result.items.some((i) => i.source !== 'trigger');
+    return ownPicks ? { productIds: result.productIds, source: `recs:${result.source}` } : null;
+  };
+
+  /** Cross-sell asks again a little before the bought item runs out, not after. */
+  const crossSellDelay = async (shopId: string, productIds: string[]) => {
+    const days = await replenishDays(shopId, productIds);
+    return days === null ? null : Math.round(days * 0.8 * DAY * deps.timeScale);
+  };
+
   return async function chooseContent(request: ContentRequest): Promise<ContentChoice> {
     const { shopId, customerId, productIds } = request;
     const limit = request.limit ?? DEFAULT_LIMIT;
+    const fromRecs = await recommended(request, limit);
+    if (fromRecs) return { ...fromRecs, delayMs: request.journey === 'cross-sell' ? await crossSellDelay(shopId, productIds) : null };
     switch (request.journey) {
       case 'browse-abandon': {
         const categories = (await categoriesOf(shopId, productIds)).map((r) => r.category);
@@ -87,9 +107,7 @@ export function createChooseContent(deps: ActivityDeps) {
         const together = ids(await boughtTogether(shopId, productIds, limit));
         const categories = (await categoriesOf(shopId, productIds)).map((r) => r.category);
         const fill = together.length < limit ? ids(await bestSellers(shopId, categories, [...productIds, ...together], limit - together.length)) : [];
-        const days = await replenishDays(shopId, productIds);
-        // Ask again a little before the bought item runs out, not after.
-        const delayMs = days === null ? null : Math.round(days * 0.8 * DAY * deps.timeScale);
+        const delayMs = await crossSellDelay(shopId, productIds);
         return { productIds: unique([...together, ...fill], limit), source: together.length ? 'bought-together' : 'category-best-sellers', delayMs };
       }
       case 'win-back': {

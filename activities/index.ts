@@ -1,4 +1,5 @@
 import type { ChannelSender } from '../channels/types.ts';
+import { RecsService } from '../recs-store/service.ts';
 import type { Channel } from '../workflows/types.ts';
 import { createCampaignActivities } from './campaign.ts';
 import { createChooseContent } from './content.ts';
@@ -11,20 +12,24 @@ import { createMaintenanceActivities } from './maintenance.ts';
 import { createCloseSkippedJourney } from './journey-end.ts';
 import { createRecordOutcome } from './outcome.ts';
 import { createRecheck } from './recheck.ts';
+import { createRecsActivities } from './recs.ts';
 
 /** Every activity the journeys call, built over explicit dependencies. */
 export function createActivities(deps: ActivityDeps, senders: Partial<Record<Channel, ChannelSender>> = {}) {
+  // One recommender cache per worker process, shared by the content activity and its scheduled retrain.
+  const recs = new RecsService({ database: deps.database, logger: deps.logger });
   return {
     // The shop's running experiment assigns the step's arm first; its changes reach decide.
     decide: withExperiments(createDecide(deps), { db: deps.database.db, now: deps.now }),
     recheck: createRecheck(deps),
     dispatch: createDispatch(deps, senders),
     recordOutcome: createRecordOutcome(deps),
-    chooseContent: createChooseContent(deps),
+    chooseContent: createChooseContent(deps, recs),
     closeSkippedJourney: createCloseSkippedJourney(deps),
     ...createCampaignActivities(deps),
     ...createMaintenanceActivities(deps),
     ...createRetentionActivities(deps),
+    ...createRecsActivities(recs),
   };
 }
 

@@ -47,6 +47,7 @@ export interface RetrainSummary {
 }
 
 const DAY_MS = 86_400_000;
+const CAMPAIGN_RANK_DEPTH = 200;
 
 /**
  * The recommender as the journeys use it: a trained model per shop cached in this process, kept
@@ -83,10 +84,11 @@ export class RecsService {
       ...(plan.session.startsWith('browsing') ? latestBrowsing(history) : []),
       ...(plan.session === 'trigger' || plan.session === 'browsing+trigger' ? trigger : []),
     ];
-    const wanted = plan.trigger === 'only' ? Math.max(model.products.size, request.limit) : request.limit;
+    // Campaign items are ordered by where they rank among the customer's top candidates; the rest keep their order.
+    const k = plan.trigger === 'only' ? Math.min(model.products.size, CAMPAIGN_RANK_DEPTH) : request.limit * 2;
     const proposed = recommendChain({
       chain: plan.chain, engines: model.engines, products: model.products, catalog: model.catalog, customerHistory: history,
-      sessionProductIds, exclude: plan.trigger === 'only' ? [] : trigger, k: wanted * 2, now,
+      sessionProductIds, exclude: plan.trigger === 'only' ? [] : trigger, k, now,
     });
     // The cache's stock may lag by up to catalogMaxAgeMs: look once more at what is about to be sent.
     const available = new Set(await inStockNow(database, request.shopId, [...trigger, ...proposed.map((p) => p.productId)]));

@@ -7,4 +7,5 @@ export { crossSellJourney } from './cross-sell.ts';
 export { eventRetentionWorkflow } from './event-retention.ts';
 export { modelMaintenanceWorkflow } from './model-maintenance.ts';
 export { onboardingJourney } from './onboarding.ts';
+export { recsRetrainWorkflow } from './recs-retrain.ts';
 export { winBackJourney } from './win-back.ts';
