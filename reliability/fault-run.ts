@@ -179,7 +179,10 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     const byStatus: Tally = new Map();
     for (const s of statuses.values()) bump(byStatus, s);
     const completed = byStatus.get('COMPLETED') ?? 0;
-    const lost = customers.length - completed;
+    // Lost: handed in but Temporal has no journey, or it ended other than completed. Still running at
+    // the deadline is not lost, but it is not a pass either.
+    const stillRunning = byStatus.get('RUNNING') ?? 0;
+    const lost = customers.length - completed - stillRunning;
     const sends = await countSends(database.db, customers, resend, twilio);
     const backlog = await pendingTriggers(database.db, shops);
 
@@ -187,7 +190,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     say(`faults: provider faults ${Object.entries(resend.injected).map(([k, v]) => `${k}:${v}`).join(' ')} (requests ${resend.requests.length} to Resend, ${twilio.requests.length} to Twilio)`);
     say(`faults: ingest answers ${tallyText(answers)}; during the outage ${tallyText(outageAnswers)}`);
     say(`faults: journeys ${customers.length} handed in, ${ids.length} with a workflow; Temporal ${tallyText(byStatus)}`);
-    say(`faults: ledger sent ${sends.ledgerSent}, provider messages ${sends.providerMessages} (${sends.fallbacks} by SMS after an undeliverable e-mail), duplicates ${sends.duplicates}, sends lost ${sends.lostSends}, triggers not fired ${backlog}`);
+    say(`faults: ledger sent ${sends.ledgerSent}, provider messages ${sends.providerMessages} (${sends.fallbacks} by SMS: fallbacks after an undeliverable e-mail, and journeys that chose SMS), duplicates ${sends.duplicates}, sends lost ${sends.lostSends}, triggers not fired ${backlog}`);
     const server500s = (answers.get('500') ?? 0) + (outageAnswers.get('500') ?? 0) + (outageAnswers.get('probe_500') ?? 0);
     const noRetryAfter = (answers.get('no_retry_after') ?? 0) + (outageAnswers.get('no_retry_after') ?? 0);
     const outage503s = (outageAnswers.get('503') ?? 0) + (outageAnswers.get('probe_503') ?? 0);
@@ -203,11 +206,11 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     }
     const burstLost = burst.accepted - burst.stored;
 
-    const ok = lost === 0 && sends.duplicates === 0 && sends.lostSends === 0 && server500s === 0 && noRetryAfter === 0 && backlog === 0
+    const ok = lost === 0 && stillRunning === 0 && sends.duplicates === 0 && sends.lostSends === 0 && server500s === 0 && noRetryAfter === 0 && backlog === 0
       && burst.dropped === 0 && burstLost === 0 && burstBacklog === 0 && (options.outageS < 10 || outage503s > 0);
     if (options.outageS >= 10 && outage503s === 0) say('faults: FAIL no 503 was seen while Postgres was down');
-    const summary = `faults journeys=${customers.length} completed=${completed} duplicates=${sends.duplicates} lost=${lost} sends_lost=${sends.lostSends} sent=${sends.ledgerSent} `
-      + `fallbacks=${sends.fallbacks} http500=${server500s} outage503=${outage503s} worker_kills=${injected.get('worker_sigkill') ?? 0} `
+    const summary = `faults journeys=${customers.length} completed=${completed} running=${stillRunning} duplicates=${sends.duplicates} lost=${lost} sends_lost=${sends.lostSends} sent=${sends.ledgerSent} `
+      + `sms=${sends.fallbacks} http500=${server500s} outage503=${outage503s} worker_kills=${injected.get('worker_sigkill') ?? 0} `
       + `burst=${burst.offered} accepted=${burst.accepted} refused=${burst.refused} dropped=${burst.dropped} burst_lost=${burstLost} ok=${ok}`;
     return { ok, lines, summary };
   } finally {
