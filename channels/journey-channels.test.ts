@@ -38,13 +38,14 @@ describe('a cart-abandon journey sends through the real Resend SDK (time-skippin
     return workflowId;
   }
 
-  it('e-mails the reminder through Resend with the journey-derived idempotency key', async () => {
+  it('e-mails both cart reminders through Resend, each with its journey-derived idempotency key', async () => {
     const workflowId = await abandonCart('mail', 'journey-mail@example.com');
     const result = await h.withWorker(() => h.env.client.workflow.getHandle(workflowId).result() as Promise<JourneyResult>, senders);
-    expect(result.dispatchIds).toHaveLength(1);
+    // cart-abandon: a first reminder, and a second touch a day later when nobody ordered.
+    expect(result.dispatchIds).toHaveLength(2);
     const sent = resend.emails.filter((e) => e.to.includes('journey-mail@example.com'));
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ idempotencyKey: dispatchKey(workflowId, 1, 'email'), subject: expect.stringContaining('cart') });
+    expect(sent.map((e) => e.idempotencyKey)).toEqual([dispatchKey(workflowId, 1, 'email'), dispatchKey(workflowId, 2, 'email')]);
+    expect(sent[0]).toMatchObject({ subject: expect.stringContaining('cart') });
     expect(sent[0]!.text).toContain('Stoneware mug');
   });
 });
