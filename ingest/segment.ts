@@ -98,7 +98,8 @@ export function segmentToCanonical(kind: 'track' | 'identify', body: unknown, op
   const m = parsed.data;
   const idErr = requireId(m);
   if (idErr) return idErr;
-  if (!(m.event in props)) return { ok: true, events: [], ignored: `"${m.event}" is not an e-commerce event we act on` };
+  // Own keys only: an event named "constructor" or "__proto__" must not reach Object.prototype.
+  if (!Object.hasOwn(props, m.event)) return { ok: true, events: [], ignored: `"${m.event}" is not an e-commerce event we act on` };
   const name = m.event as KnownEvent;
   const p = props[name].safeParse(m.properties);
   if (!p.success) return { ok: false, errors: zodFieldErrors(p.error, 'properties') };

@@ -38,7 +38,7 @@ export function dashboardRoutes(ctx: ApiContext): FastifyPluginAsync {
   return async (app) => {
     app.get('/dashboard', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await readFile(join(PUBLIC, 'index.html'))));
     app.get<{ Params: { asset: string } }>('/dashboard/assets/:asset', async (request, reply) => {
-      const asset = ASSETS[request.params.asset];
+      const asset = Object.hasOwn(ASSETS, request.params.asset) ? ASSETS[request.params.asset] : undefined;
       if (!asset) return reply.code(404).send({ error: 'not_found', message: `no asset ${request.params.asset}` });
       return reply.type(asset.type).header('cache-control', 'public, max-age=300').send(await readFile(asset.file));
     });
