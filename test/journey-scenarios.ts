@@ -45,6 +45,8 @@ export interface JourneyDriver {
   retrigger(c: ScenarioCustomer): Promise<void>;
   /** Something that restarts the wait before deciding (a cart change, another long view). */
   reset?(c: ScenarioCustomer): Promise<void>;
+  /** Scenarios known not to run for this journey yet, each with the reason (printed as a skipped test). */
+  knownGaps?: Partial<Record<'outOfStock' | 'quietHours' | 'duplicate' | 'restart', string>>;
 }
 
 export function journeyScenarios(driver: JourneyDriver): void {
@@ -172,7 +174,8 @@ export function journeyScenarios(driver: JourneyDriver): void {
       expect(await sentRows(id)).toEqual([]);
     });
 
-    it('skips with reason out_of_stock when the items sold out before the send', async () => {
+    const outOfStockGap = driver.knownGaps?.outOfStock;
+    (outOfStockGap ? it.skip : it)(`skips with reason out_of_stock when the items sold out before the send${outOfStockGap ? ` (known gap: ${outOfStockGap})` : ''}`, async () => {
       const c = await customer('oos', [23, 3]);
       const id = await driver.trigger(c);
       const result = await freshWorker(async () => {
@@ -190,7 +193,8 @@ export function journeyScenarios(driver: JourneyDriver): void {
       expect(row).toMatchObject({ status: 'completed', outcome: 'skipped: out_of_stock' });
     });
 
-    it('holds a send that falls in quiet hours until they end, in the customer\'s time zone', async () => {
+    const quietGap = driver.knownGaps?.quietHours;
+    (quietGap ? it.skip : it)(`holds a send that falls in quiet hours until they end, in the customer's time zone${quietGap ? ` (known gap: ${quietGap})` : ''}`, async () => {
       const c = await customer('quiet', [22, 2]);
       const id = await driver.trigger(c);
       await freshWorker(async () => {
@@ -209,7 +213,8 @@ export function journeyScenarios(driver: JourneyDriver): void {
       expect(localMinuteOfDay(sentAt, timezone)).toBeGreaterThanOrEqual(QUIET[1]);
     });
 
-    it('stays one journey when the trigger fires twice', async () => {
+    const duplicateGap = driver.knownGaps?.duplicate;
+    (duplicateGap ? it.skip : it)(`stays one journey when the trigger fires twice${duplicateGap ? ` (known gap: ${duplicateGap})` : ''}`, async () => {
       const c = await customer('dup', [10, 14]);
       const id = await driver.trigger(c);
       await driver.retrigger(c);
@@ -225,7 +230,8 @@ export function journeyScenarios(driver: JourneyDriver): void {
       expect((await sentRows(id)).filter((r) => r.step === 1)).toHaveLength(1);
     });
 
-    it('sends once when the worker restarts while the journey sleeps and after it sent', async () => {
+    const restartGap = driver.knownGaps?.restart;
+    (restartGap ? it.skip : it)(`sends once when the worker restarts while the journey sleeps and after it sent${restartGap ? ` (known gap: ${restartGap})` : ''}`, async () => {
       const c = await customer('restart', [23, 3]);
       const id = await driver.trigger(c);
       await freshWorker(async () => {
