@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { attributeOrder } from '../attribution/attribute.ts';
-import { journeys, outcomes } from '../db/schema.ts';
+import { dispatches, journeys, outcomes } from '../db/schema.ts';
 import { applyOutcomeToModels } from '../learning/apply-outcome.ts';
 import type { OutcomeRecord } from '../workflows/types.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -30,6 +30,15 @@ export function createRecordOutcome(deps: ActivityDeps) {
         const ours = credit?.workflowId === record.workflowId;
         dispatchId = ours ? credit.dispatchId : null;
         if (reason === null) reason = ours ? `attributed_by_${credit.rule}` : credit ? 'attributed_to_other_journey' : 'outside_attribution_windows';
+      }
+      if (record.kind === 'no_conversion' || record.kind === 'unsubscribed') {
+        // Every message this journey sent gets its verdict: no response within the window (a failure
+        // for its channel unless the customer engaged), or an unsubscribe.
+        const sent = await tx.select().from(dispatches).where(and(eq(dispatches.workflowId, record.workflowId), inArray(dispatches.status, ['sent', 'delivered'])));
+        for (const d of sent) {
+          await applyOutcomeToModels(tx, { shopId: d.shopId, customerId: d.customerId, dispatchId: d.id, channel: d.channel,
+            kind: record.kind === 'no_conversion' ? 'no_response' : 'unsubscribed', at: new Date(), discountTier: d.discountTier });
+        }
       }
       const inserted = await tx
         .insert(outcomes)

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.ts';
 import { providerEvents } from '../db/schema-channels.ts';
 import { consents, dispatches, journeys, outcomes } from '../db/schema.ts';
+import { applyOutcomeToModels } from '../learning/apply-outcome.ts';
 import type { Logger } from '../lib/logger.ts';
 import { unsubscribedSignal } from '../workflows/signals.ts';
 import type { Channel } from '../workflows/types.ts';
@@ -36,16 +37,25 @@ export async function recordProviderEvent(
   return inserted.length > 0;
 }
 
-/** Turns a provider event into the journey's outcome (once per step and kind) and moves the ledger on. */
+/**
+ * Turns a provider event into the journey's outcome (once per step and kind), moves the ledger on, and
+ * folds engagement into the customer's posteriors in the same transaction (learning/apply-outcome.ts).
+ */
 export async function recordDispatchOutcome(db: Database['db'], dispatch: Dispatch, kind: OutcomeKind, occurredAt: Date, reason?: string): Promise<void> {
-  await db
-    .insert(outcomes)
-    .values({ shopId: dispatch.shopId, customerId: dispatch.customerId, workflowId: dispatch.workflowId, step: dispatch.step, dispatchId: dispatch.id, kind, reason: reason ?? null, occurredAt })
-    .onConflictDoNothing();
-  if (kind === 'delivered') await db.update(dispatches).set({ status: 'delivered' }).where(and(eq(dispatches.id, dispatch.id), eq(dispatches.status, 'sent')));
-  if (kind === 'bounced' || kind === 'failed') {
-    await db.update(dispatches).set({ status: 'failed', error: `${kind}: ${reason ?? ''}`.trim() }).where(eq(dispatches.id, dispatch.id));
-  }
+  await db.transaction(async (tx) => {
+    const inserted = await tx
+      .insert(outcomes)
+      .values({ shopId: dispatch.shopId, customerId: dispatch.customerId, workflowId: dispatch.workflowId, step: dispatch.step, dispatchId: dispatch.id, kind, reason: reason ?? null, occurredAt })
+      .onConflictDoNothing()
+      .returning({ id: outcomes.id });
+    if (kind === 'delivered') await tx.update(dispatches).set({ status: 'delivered' }).where(and(eq(dispatches.id, dispatch.id), eq(dispatches.status, 'sent')));
+    if (kind === 'bounced' || kind === 'failed') {
+      await tx.update(dispatches).set({ status: 'failed', error: `${kind}: ${reason ?? ''}`.trim() }).where(eq(dispatches.id, dispatch.id));
+    }
+    if (inserted.length > 0 && (kind === 'delivered' || kind === 'opened' || kind === 'clicked' || kind === 'unsubscribed')) {
+      await applyOutcomeToModels(tx, { shopId: dispatch.shopId, customerId: dispatch.customerId, dispatchId: dispatch.id, channel: dispatch.channel, kind, at: occurredAt, discountTier: dispatch.discountTier });
+    }
+  });
 }
 
 export async function findDispatchByProviderId(db: Database['db'], provider: string, providerMessageId: string): Promise<Dispatch | null> {

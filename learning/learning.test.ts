@@ -1,7 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/client.ts';
-import { customers, orders } from '../db/schema.ts';
+import { customers, dispatches, orders } from '../db/schema.ts';
+import { createRecordOutcome } from '../activities/outcome.ts';
+import { recordDispatchOutcome } from '../channels/feedback.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
 import { PiiCipher } from '../lib/pii.ts';
@@ -51,6 +53,22 @@ describe('learning loop', () => {
     const applied = await database.db.transaction((tx) =>
       applyOutcomeToModels(tx, { shopId, customerId, dispatchId: 'a1', channel: 'audience', kind: 'clicked', at: now, discountTier: null }));
     expect(applied).toBe(false);
+  });
+
+  it('learns from provider feedback and from journeys that end without a conversion', async () => {
+    const customerId = await seedCustomer(deps(), shopId);
+    const base = { shopId, customerId, channel: 'email', contentType: 'cart_reminder', status: 'sent' as const, provider: 'outbox', sentAt: now };
+    const [clicked] = await database.db.insert(dispatches).values({ ...base, id: 'd-click', idempotencyKey: 'w1:1:email', workflowId: 'w1', step: 1 }).returning();
+    await recordDispatchOutcome(database.db, clicked!, 'clicked', now);
+    await recordDispatchOutcome(database.db, clicked!, 'clicked', now); // a webhook retry changes nothing
+    await database.db.insert(dispatches).values({ ...base, id: 'd-ignored', idempotencyKey: 'w2:1:email', workflowId: 'w2', step: 1 });
+    const recordOutcome = createRecordOutcome({ ...deps(), outboxDir: '/tmp', timeScale: 1 });
+    await recordOutcome({ shopId, customerId, workflowId: 'w2', journey: 'cart-abandon', step: 1, kind: 'no_conversion' });
+    const state = await loadCustomerModel(database.db, shopId, customerId, 'UTC', now.toISOString());
+    // The ignored send is judged now; the June click has decayed toward it by the 90-day half-life.
+    expect(state.channels.email?.failures).toBeCloseTo(1, 3);
+    const ageDays = (Date.parse(state.channels.email!.asOf) - now.getTime()) / 86_400_000;
+    expect(state.channels.email?.successes).toBeCloseTo(Math.pow(0.5, ageDays / 90), 3);
   });
 
   it('moves a customer through stages as orders come and time passes', async () => {
