@@ -1,5 +1,6 @@
 import { and, count, eq, gte, isNotNull } from 'drizzle-orm';
 import { dispatches, journeys, orders } from '../db/schema.ts';
+import { ingestEvents } from '../ingest/pipeline.ts';
 import { parseConfig } from '../lib/config.ts';
 import { startStack, type Stack } from '../runtime/stack.ts';
 import { journeyWorkflowId } from '../workflows/ids.ts';
@@ -9,7 +10,8 @@ import { daytimeZone, seedDemoShop } from './demo/seed.ts';
 
 const HELP = `npm run demo — runs one cart-abandon journey end to end on the embedded stack and exits.
 
-Starts the Temporal dev server (UI on :8233) and PGlite in ./data, seeds a demo shop, sends a
+Starts the Temporal dev server (UI on :8233) and PGlite in ./data, seeds a demo shop with an existing
+customer, sends a
 cart event, lets the journey decide, sleep and send to the dev outbox, then places the order that
 converts it and prints a summary. Journey waits are compressed with JOURNEY_TIME_SCALE (default for
 the demo: 0.002, so the one-hour quiet period lasts about 7 s).`;
@@ -41,7 +43,12 @@ async function main(): Promise<void> {
     const at = () => new Date().toISOString();
     console.log(`demo: shop ${shopId}, customer ${customer.userId} (time zone ${customer.timezone})`);
 
-    await post(stack, apiKey, { type: 'customer_updated', eventId: `cu-${run}`, occurredAt: at(), customer, consents: [{ channel: 'email', granted: true }] });
+    // The demo shop's existing customer, stored as a history import is (no journeys started): a brand-new
+    // customer would get the onboarding e-mail first, and the e-mail frequency cap would rightly hold
+    // the cart reminder for 16 hours.
+    await ingestEvents({ database: stack.database, cipher: stack.cipher, startJourneys: false }, shopId, 'api', [
+      { type: 'customer_updated', eventId: `cu-${run}`, occurredAt: at(), customer, consents: [{ channel: 'email', granted: true }] },
+    ]);
     const cartId = `cart-${run}`;
     const items = [{ productId: 'sku-espresso-beans', quantity: 2, priceMinor: 2490 }, { productId: 'sku-grinder', quantity: 1, priceMinor: 8900 }];
     const cart = await post(stack, apiKey, { type: 'cart_updated', eventId: `cart-${run}-1`, occurredAt: at(), customer, cartId, currency: 'EUR', items });
