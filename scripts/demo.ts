@@ -11,8 +11,7 @@ import { daytimeZone, seedDemoShop } from './demo/seed.ts';
 const HELP = `npm run demo — runs one cart-abandon journey end to end on the embedded stack and exits.
 
 Starts the Temporal dev server (UI on :8233) and PGlite in ./data, seeds a demo shop with an existing
-customer, sends a
-cart event, lets the journey decide, sleep and send to the dev outbox, then places the order that
+customer, sends a cart event, lets the journey decide, sleep and send to the dev outbox, then places the order that
 converts it and prints a summary. Journey waits are compressed with JOURNEY_TIME_SCALE (default for
 the demo: 0.002, so the one-hour quiet period lasts about 7 s).`;
 
