@@ -40,3 +40,11 @@ export function nextAllowedInstant(from: Date, timeZone: string, start: number, 
   for (let i = 0; i < 240 && inQuietHours(localMinuteOfDay(t, timeZone), start, end); i++) t = new Date(t.getTime() + 60_000);
   return t;
 }
+
+/** The first of `zones` where `at` falls in [fromHour, toHour) local time (the range may wrap past midnight). */
+export function firstZoneWithLocalHour(zones: readonly string[], at: Date, fromHour: number, toHour: number): string | undefined {
+  return zones.find((z) => {
+    const h = localMinuteOfDay(at, z) / 60;
+    return fromHour <= toHour ? h >= fromHour && h < toHour : h >= fromHour || h < toHour;
+  });
+}

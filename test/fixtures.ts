@@ -2,7 +2,7 @@ import type { Database } from '../db/client.ts';
 import { products, shops } from '../db/schema.ts';
 import { applyEvent } from '../ingest/entry.ts';
 import type { CustomerRef } from '../ingest/canonical.ts';
-import { localMinuteOfDay } from '../lib/local-time.ts';
+import { firstZoneWithLocalHour } from '../lib/local-time.ts';
 import type { PiiCipher } from '../lib/pii.ts';
 
 export async function seedShop(database: Database, shopId = 'shop-test'): Promise<string> {
@@ -18,15 +18,14 @@ export async function seedShop(database: Database, shopId = 'shop-test'): Promis
   return shopId;
 }
 
-/** The IANA zone among a fixed list where `now` is between `fromHour` and `toHour` local time. */
+/** Zones tests pick from, spread so that any hour of the day is some zone's given local hour. */
+export const TEST_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Asia/Kolkata',
+  'America/Sao_Paulo', 'Pacific/Honolulu', 'Asia/Dubai', 'Pacific/Auckland', 'America/Anchorage', 'Atlantic/Azores', 'Asia/Bangkok'];
+
+/** The IANA zone among TEST_ZONES where `now` is between `fromHour` and `toHour` local time. */
 export function zoneWhereLocalHourIn(fromHour: number, toHour: number, now = new Date()): string {
-  const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Asia/Kolkata',
-    'America/Sao_Paulo', 'Pacific/Honolulu', 'Asia/Dubai', 'Pacific/Auckland', 'America/Anchorage', 'Atlantic/Azores', 'Asia/Bangkok'];
-  const zone = zones.find((z) => {
-    const h = localMinuteOfDay(now, z) / 60;
-    return fromHour <= toHour ? h >= fromHour && h < toHour : h >= fromHour || h < toHour;
-  });
-  if (!zone) throw new Error(`no test zone has local hour in [${fromHour}, ${toHour})`);
+  const zone = firstZoneWithLocalHour(TEST_ZONES, now, fromHour, toHour);
+  if (!zone) throw new Error(`no test zone has local hour in [${fromHour}, ${toHour}) at ${now.toISOString()}`);
   return zone;
 }
 

@@ -3,22 +3,11 @@ import { events, products, shops } from '../db/schema.ts';
 import type { CanonicalEvent } from '../ingest/canonical.ts';
 import { applyEvent } from '../ingest/entry.ts';
 import { routeEvent } from '../journeys/router.ts';
-import { localMinuteOfDay } from '../lib/local-time.ts';
 import type { JourneyHarness } from './temporal.ts';
-import { seedCustomer } from './fixtures.ts';
-
-const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Asia/Kolkata',
-  'America/Sao_Paulo', 'Pacific/Honolulu', 'Asia/Dubai', 'Pacific/Auckland', 'America/Anchorage', 'Atlantic/Azores', 'Asia/Bangkok'];
+import { seedCustomer, zoneWhereLocalHourIn } from './fixtures.ts';
 
 /** A zone where `at` falls in [fromHour, toHour) local time (the window may wrap past midnight). */
-export function zoneWithLocalHour(at: Date, fromHour: number, toHour: number): string {
-  const zone = ZONES.find((z) => {
-    const h = localMinuteOfDay(at, z) / 60;
-    return fromHour <= toHour ? h >= fromHour && h < toHour : h >= fromHour || h < toHour;
-  });
-  if (!zone) throw new Error(`no test zone has local hour in [${fromHour}, ${toHour}) at ${at.toISOString()}`);
-  return zone;
-}
+export const zoneWithLocalHour = (at: Date, fromHour: number, toHour: number): string => zoneWhereLocalHourIn(fromHour, toHour, at);
 
 let seq = 0;
 /**

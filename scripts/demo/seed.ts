@@ -1,7 +1,7 @@
 import { products, shops } from '../../db/schema.ts';
 import type { Db } from '../../db/client.ts';
 import { createApiKey } from '../../lib/api-keys.ts';
-import { localMinuteOfDay } from '../../lib/local-time.ts';
+import { firstZoneWithLocalHour } from '../../lib/local-time.ts';
 
 export const DEMO_SHOP = 'demo-shop';
 
@@ -30,8 +30,5 @@ const ZONES = ['Europe/Berlin', 'America/New_York', 'America/Los_Angeles', 'Asia
  * out, whatever hour it is run at, without switching quiet hours off.
  */
 export function daytimeZone(now = new Date()): string {
-  return ZONES.find((z) => {
-    const minute = localMinuteOfDay(now, z);
-    return minute >= 10 * 60 && minute < 18 * 60;
-  }) ?? 'Pacific/Kiritimati';
+  return firstZoneWithLocalHour(ZONES, now, 10, 18) ?? 'Pacific/Kiritimati';
 }
