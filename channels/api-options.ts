@@ -18,7 +18,7 @@ export function channelApiOptionsFromConfig(cipher: PiiCipher): ChannelApiOption
   const c = config();
   const signingSecret = linkSecret(c.LINK_SIGNING_SECRET, cipher);
   return {
-    links: new LinkSigner(signingSecret, c.PUBLIC_BASE_URL),
+    links: new LinkSigner(signingSecret, c.PUBLIC_BASE_URL, { clickTtlDays: c.LINK_CLICK_TTL_DAYS, unsubscribeTtlDays: c.LINK_UNSUBSCRIBE_TTL_DAYS }),
     signingSecret,
     publicBaseUrl: c.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     resendWebhookSecret: c.RESEND_WEBHOOK_SECRET,

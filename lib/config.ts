@@ -33,6 +33,8 @@ const schema = z.object({
       .optional(),
   ),
   LINK_SIGNING_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
+  LINK_CLICK_TTL_DAYS: z.coerce.number().positive('a positive number of days a click link keeps working').max(3650, 'at most 3650 days').default(90),
+  LINK_UNSUBSCRIBE_TTL_DAYS: z.coerce.number().positive('a positive number of days an unsubscribe link keeps working').max(3650, 'at most 3650 days (unsubscribe links are bounded)').default(365),
   JOURNEY_TIME_SCALE: z.coerce
     .number()
     .positive('a positive number; 1 is real time, 0.001 makes an hour last 3.6 s (demo mode)')
