@@ -1,4 +1,4 @@
-
+import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
@@ -371,7 +371,11 @@ export const rejectedPayloads = pgTable(
     endpoint: text('endpoint').notNull(),
     status: integer('status').notNull(),
     reason: jsonb('reason').$type<unknown>().notNull(),
+    /** The raw body, PiiCipher-encrypted when bodyEncrypted (rows kept before that are plain until `npm run rejected -- encrypt`). */
     body: text('body').notNull(),
+    bodyEncrypted: boolean('body_encrypted').notNull().default(false),
+    /** Look-up hashes of the e-mail addresses and phone numbers in the body, so an erase finds the row without decrypting. */
+    piiHashes: text('pii_hashes').array().notNull().default(sql`'{}'::text[]`),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     receivedAt: ts('received_at').notNull().defaultNow(),
     replayedAt: ts('replayed_at'),
