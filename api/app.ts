@@ -1,5 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { channelApiOptionsFromConfig, type ChannelApiOptions } from '../channels/api-options.ts';
+import { isDatabaseUnavailable } from '../ingest/errors.ts';
+import { RETRY_AFTER_DB_S } from '../ingest/guards.ts';
 import type { ApiContext } from './context.ts';
 import { keepRejected } from './rejections.ts';
 import { linkRoutes } from './routes/links.ts';
@@ -39,6 +41,13 @@ export function buildApi(ctx: ApiContext, channels: ChannelApiOptions = channelA
   });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    // Postgres away: any route says so with 503 + Retry-After (ingest routes have their own, ingest/guards.ts);
+    // nothing is kept in rejected_payloads, which lives in that same database.
+    if (isDatabaseUnavailable(error)) {
+      ctx.logger.warn({ err: error, route: request.routeOptions.url }, 'database unavailable: answered 503');
+      return reply.code(503).header('retry-after', String(RETRY_AFTER_DB_S))
+        .send({ error: 'database_unavailable', message: `the database cannot be reached; retry after ${RETRY_AFTER_DB_S} s` });
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) ctx.logger.error({ err: error, route: request.routeOptions.url }, 'request failed');
     const message = status === 500 ? 'internal error; the request was not processed, retry later' : error.message;

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -34,10 +34,38 @@ export interface DatabaseOptions {
   max?: number;
 }
 
+/**
+ * postgres.js settings for a database that may go away and come back (restart, failover, outage).
+ * - backoff: the pool's wait before reconnecting after a failed connection. The library's default
+ *   grows as 3^n/100 s up to 20 s, shared by the pool, so after a few refused connections every
+ *   query waited up to 20 s just to learn Postgres was down (ingest answered 503 that late, or the
+ *   sender gave up first), and the first query after Postgres returned waited as long. Capped at 1 s.
+ * - connect_timeout: a host that drops packets instead of refusing holds a request this long
+ *   (library default 30 s) before it is answered 503.
+ */
+export const POSTGRES_CONNECTION = {
+  backoff: (attempt: number) => Math.min(0.05 * 2 ** attempt, 1) * (0.5 + Math.random() / 2),
+  connect_timeout: 10,
+} as const;
+
+/**
+ * postgres.js 3.4.9 crashes the process when a transaction's connection closes mid-query (a TypeError
+ * thrown from a setImmediate; upstream porsager/postgres#1208). scripts/patch-postgres.mjs fixes the
+ * installed copy (npm's postinstall runs it); without it a Postgres outage would kill the API and
+ * workers, so a connection is refused with the command to run.
+ */
+function assertPostgresPatched(): void {
+  const file = fileURLToPath(new URL('./connection.js', import.meta.resolve('postgres')));
+  if (!readFileSync(file, 'utf8').includes('porsager/postgres#1208')) {
+    throw new Error(`${file} lacks nextbest's fix for a crash when Postgres goes away (porsager/postgres#1208): run node scripts/patch-postgres.mjs (npm ci runs it as postinstall)`);
+  }
+}
+
 /** The one place a database connection is made: postgres.js when a URL is given, otherwise PGlite. */
 export function createDatabase(options: DatabaseOptions = {}): Database {
   if (options.url) {
-    const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {} });
+    assertPostgresPatched();
+    const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {}, ...POSTGRES_CONNECTION });
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
       db,

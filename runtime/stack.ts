@@ -11,6 +11,7 @@ import { PiiCipher } from '../lib/pii.ts';
 import { piiKey } from '../lib/pii-key.ts';
 import { sdkLogger } from '../workers/sdk-logger.ts';
 import { createJourneyWorker } from '../workers/worker.ts';
+import { isDatabaseUnavailable } from '../ingest/errors.ts';
 import { startOutboxDispatcher } from '../journeys/outbox-dispatcher.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
 import { ensureSchedules } from './schedules.ts';
@@ -62,7 +63,7 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
 
     const database = createDatabase(config.embedded ? { dataDir: join(config.DATA_DIR, 'pglite') } : { url: config.DATABASE_URL });
     stoppers.push(() => database.close());
-    await migrateWithRetry(database);
+    await migrateWithRetry(database, logger, config.embedded ? 'embedded PGlite' : databaseHost(config.DATABASE_URL));
 
     const metricsBind = `127.0.0.1:${config.WORKER_METRICS_PORT}`;
     installRuntimeOnce(logger, parts.worker ? metricsBind : null);
@@ -119,6 +120,16 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
   }
 }
 
+/** host:port/database of a Postgres URL, without its credentials, for log lines. */
+function databaseHost(url: string | undefined): string {
+  try {
+    const u = new URL(url ?? '');
+    return `${u.host}${u.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
 let runtimeInstalled = false;
 /** The SDK's logs go through our JSON logger; its worker metrics to a Prometheus exporter. */
 function installRuntimeOnce(logger: Logger, metricsBind: string | null): void {
@@ -130,16 +141,37 @@ function installRuntimeOnce(logger: Logger, metricsBind: string | null): void {
   runtimeInstalled = true;
 }
 
-/** Two processes (API and worker) may migrate at once; the loser retries and finds nothing to do. */
-async function migrateWithRetry(database: Database): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+/**
+ * Migrates before anything else uses the database. Postgres not reachable yet (a process started
+ * during an outage, or before the database) is waited for, retrying every few seconds with a log
+ * line each time, instead of the process dying. Two processes (API and worker) may migrate at once;
+ * the loser retries and finds nothing to do.
+ */
+async function migrateWithRetry(database: Database, logger: Logger, where: string): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 1, failures = 0; ; attempt++) {
     try {
-      return await database.migrate();
+      await database.migrate();
+      if (attempt > 1) logger.info({ database: where, waitedS: Math.round((Date.now() - started) / 1000) }, 'database reachable: migrations done');
+      return;
     } catch (error) {
-      if (attempt >= 3) throw error;
-      await new Promise((r) => setTimeout(r, 1000 * attempt));
+      if (isDatabaseUnavailable(error)) {
+        const waitS = Math.min(2 ** Math.min(attempt - 1, 3), 5);
+        logger.warn({ database: where, reason: unavailableReason(error), attempt }, `database not reachable at start-up: waiting for it, next try in ${waitS} s`);
+        await new Promise((r) => setTimeout(r, waitS * 1000));
+        continue;
+      }
+      if (++failures >= 3) throw error;
+      await new Promise((r) => setTimeout(r, 1000 * failures));
     }
   }
+}
+
+/** The innermost message of a driver error chain (drizzle wraps the driver's error in `cause`). */
+function unavailableReason(error: unknown): string {
+  let e = error as { message?: unknown; cause?: unknown };
+  while (e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
+  return String(e.message ?? e);
 }
 
 /** Stops the stack on SIGINT / SIGTERM and exits. */
