@@ -165,6 +165,23 @@ describe('dispatch (real database, real SDKs against local provider fakes)', () 
     }
   });
 
+  it('compresses the frequency cap with JOURNEY_TIME_SCALE like every other journey wait', async () => {
+    const scaled = createDispatch({ ...deps, timeScale: 0.001 }, { email: new ResendSender({ apiKey: resend.apiKey, from: 'Tea & Co <hello@tea.example>', baseUrl: resend.url, ratePerSecond: 1000 }) },
+      { publicBaseUrl: BASE, linkSigningSecret: SECRET });
+    const customerId = await customer();
+    expect(await scaled(request(customerId, 'email'))).toMatchObject({ status: 'sent' });
+    const capped = await scaled(request(customerId, 'email'));
+    expect(capped).toMatchObject({ status: 'failed', reason: 'frequency_cap', detail: expect.stringContaining('one email per 16 h') });
+    expect(Date.parse(capped.retryAt!) - clock.getTime()).toBe(Math.round(16 * 3_600_000 * 0.001));
+    const later = clock;
+    clock = new Date(later.getTime() + 16 * 3_600_000 * 0.001);
+    try {
+      expect(await scaled(request(customerId, 'email'))).toMatchObject({ status: 'sent' });
+    } finally {
+      clock = later;
+    }
+  });
+
   it('checks consent at the moment of sending', async () => {
     const customerId = await customer();
     await database.db.insert(consents).values({ shopId, customerId, channel: 'email', granted: false, source: 'test', recordedAt: new Date(Date.now() + 1000) });

@@ -132,10 +132,10 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
       return notSent('quiet_hours', `quiet hours in ${context.timezone}`, nextAllowedInstant(at, context.timezone, context.quietStartMinute, context.quietEndMinute));
     }
     const [shop] = await db.select().from(shops).where(eq(shops.id, request.shopId));
-    const capMs = frequencyCapMs(channel, shop?.settings ?? {});
+    const capMs = frequencyCapMs(channel, shop?.settings ?? {}, deps.timeScale);
     if (capMs) {
       const freeAt = await takeFrequencySlot(db, { shopId: request.shopId, customerId: request.customerId, channel, dispatchId, at, capMs });
-      if (freeAt) return notSent('frequency_cap', `one ${channel} per ${capMs / 3_600_000} h`, freeAt);
+      if (freeAt) return notSent('frequency_cap', `one ${channel} per ${capMs / deps.timeScale / 3_600_000} h`, freeAt);
     }
 
     let message: OutgoingMessage;

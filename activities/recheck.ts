@@ -41,7 +41,7 @@ export function createRecheck(deps: ActivityDeps) {
     }
 
     const [shop] = await db.select({ settings: shops.settings }).from(shops).where(eq(shops.id, request.shopId));
-    const cap = frequencyCapMs(request.channel, shop?.settings ?? {});
+    const cap = frequencyCapMs(request.channel, shop?.settings ?? {}, deps.timeScale);
     if (cap) {
       const last = await lastSentAt(request, now, cap);
       if (last) return { ok: false, reason: 'frequency_cap', retryAt: new Date(last.getTime() + cap).toISOString() };

@@ -14,10 +14,15 @@ export const DEFAULT_FREQUENCY_CAP_MS: Partial<Record<Channel, number>> = {
   push: 12 * 3_600_000,
 };
 
-/** The cap for a channel: `settings.frequencyCapHours[channel]` on the shop, else the default. */
-export function frequencyCapMs(channel: Channel, shopSettings: Record<string, unknown>): number | undefined {
+/**
+ * The cap for a channel: `settings.frequencyCapHours[channel]` on the shop, else the default; times
+ * JOURNEY_TIME_SCALE (`timeScale`), like every other journey wait, so a compressed journey's next
+ * slot is compressed too (16 h of e-mail cap is 5.8 s at 0.0001), not hours of real time.
+ */
+export function frequencyCapMs(channel: Channel, shopSettings: Record<string, unknown>, timeScale = 1): number | undefined {
   const hours = (shopSettings.frequencyCapHours as Record<string, unknown> | undefined)?.[channel];
-  return typeof hours === 'number' && hours >= 0 ? hours * 3_600_000 : DEFAULT_FREQUENCY_CAP_MS[channel];
+  const capMs = typeof hours === 'number' && hours >= 0 ? hours * 3_600_000 : DEFAULT_FREQUENCY_CAP_MS[channel];
+  return capMs === undefined ? undefined : Math.round(capMs * timeScale);
 }
 
 /**

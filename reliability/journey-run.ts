@@ -36,8 +36,8 @@ export async function seedShops(db: Db, count: number, run: string): Promise<Fau
   const out: FaultShop[] = [];
   for (let i = 0; i < count; i++) {
     const shopId = `faults-${run}-${i}`;
-    // No frequency cap: the run compresses days into seconds, but a cap's "next free slot" is real time.
-    await db.insert(shops).values({ id: shopId, name: `Fault shop ${i}`, currency: 'EUR', timezone: 'UTC', settings: { frequencyCapHours: { email: 0, sms: 0, whatsapp: 0 } } });
+    // The default frequency caps apply, compressed by JOURNEY_TIME_SCALE like every journey wait.
+    await db.insert(shops).values({ id: shopId, name: `Fault shop ${i}`, currency: 'EUR', timezone: 'UTC', settings: {} });
     for (const p of CATALOG) await db.insert(products).values({ shopId, ...p, currency: 'EUR', stock: 1_000_000, category: 'tea', url: `https://shop.example/p/${p.id}` });
     out.push({ shopId, apiKey: await createApiKey(db, shopId, ['ingest'], 'faults') });
   }
