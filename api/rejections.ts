@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { rejectedPayloads } from '../db/schema.ts';
 import type { ApiContext } from './context.ts';
 
@@ -35,3 +35,12 @@ export async function keepRejected(
   }
 }
 
+
+/**
+ * A signed delivery seen before (a provider's repeat or a replay): acknowledged with 200 so the sender
+ * stops retrying, not processed again, and kept with the reason.
+ */
+export async function acknowledgeReplay(ctx: ApiContext, request: FastifyRequest, reply: FastifyReply, source: string, message: string) {
+  await keepRejected(ctx, request, source, 200, { code: 'replayed', message });
+  return reply.code(200).send({ status: 'duplicate_delivery', message });
+}

@@ -99,7 +99,8 @@ describe('channel feedback: provider webhooks, STOP/START, signed links, placeme
     expect(delivered.status).toBe(200);
     const headers = signResendWebhook(webhookSecret, JSON.stringify({ type: 'email.opened', created_at: '2026-06-15T10:05:00.000Z', data: { email_id: d.providerMessageId, to: [email] } }));
     expect(await (await resendEvent('email.opened', d.providerMessageId!, email, {}, headers)).json()).toMatchObject({ status: 'recorded', kind: 'opened' });
-    expect(await (await resendEvent('email.opened', d.providerMessageId!, email, {}, headers)).json()).toMatchObject({ status: 'duplicate' });
+    // The same svix-id again (Resend's retry or a replay): acknowledged, not processed, kept as a replay.
+    expect(await (await resendEvent('email.opened', d.providerMessageId!, email, {}, headers)).json()).toMatchObject({ status: 'duplicate_delivery' });
     expect(await resendEvent('email.clicked', d.providerMessageId!, email)).toHaveProperty('status', 200);
     expect(await outcomeKinds(d.id)).toEqual(['clicked', 'delivered', 'opened']);
     expect((await database.db.select().from(dispatches).where(eq(dispatches.id, d.id)))[0]?.status).toBe('delivered');
@@ -109,7 +110,8 @@ describe('channel feedback: provider webhooks, STOP/START, signed links, placeme
     const tamperedHeaders = signResendWebhook(webhookSecret, JSON.stringify({ type: 'email.delivered' }));
     expect((await resendEvent('email.complained', d.providerMessageId!, email, {}, tamperedHeaders)).status).toBe(401);
     expect(await outcomeKinds(d.id)).not.toContain('complained');
-    expect(await database.db.select().from(rejectedPayloads).where(eq(rejectedPayloads.source, 'resend'))).toHaveLength(2);
+    const kept = await database.db.select().from(rejectedPayloads).where(eq(rejectedPayloads.source, 'resend'));
+    expect(kept.map((r) => [r.status, (r.reason as { code: string }).code])).toEqual([[200, 'replayed'], [401, 'bad_signature'], [401, 'bad_signature']]);
   });
 
   it('suppresses an address after a hard bounce or a complaint, and withdraws consent on a complaint', async () => {

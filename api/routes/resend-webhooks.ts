@@ -5,7 +5,9 @@ import { findDispatchByProviderId, recordDispatchOutcome, recordProviderEvent, s
 import { suppress } from '../../channels/protection.ts';
 import { normaliseEmail } from '../../lib/pii.ts';
 import type { ApiContext } from '../context.ts';
+import { svixStaleness } from '../../ingest/webhook-replay.ts';
 import { keepRejected } from '../rejections.ts';
+import { oncePerDelivery, rememberDeliveries } from './webhook-delivery.ts';
 
 const KINDS: Record<string, OutcomeKind> = {
   'email.delivered': 'delivered',
@@ -23,19 +25,28 @@ interface ResendEvent {
 }
 
 /**
- * Resend's delivery and engagement webhooks, verified by their Svix signature over the raw body.
+ * Resend's delivery and engagement webhooks, verified by their Svix signature over the raw body; a
+ * svix-timestamp more than 5 minutes off is refused (401) and a svix-id seen before is acknowledged
+ * without processing (both kept in rejected_payloads with the reason).
  * A hard bounce or a complaint suppresses the address; a complaint also withdraws e-mail consent.
  */
 export function resendWebhookRoutes(ctx: ApiContext, options: ChannelApiOptions): FastifyPluginAsync {
   // The SDK's verifier lives on a client instance; verification itself needs no API key.
   const resend = new Resend('re_webhook_verification_only');
   return async (app) => {
+    rememberDeliveries(app, ctx);
     app.post('/v1/webhooks/resend', async (request, reply) => {
       if (!options.resendWebhookSecret) return reply.code(503).send({ error: 'not_configured', message: 'set RESEND_WEBHOOK_SECRET to receive Resend webhooks' });
       const header = (name: string) => {
         const value = request.headers[`svix-${name}`] ?? request.headers[`webhook-${name}`];
         return typeof value === 'string' ? value : '';
       };
+      // Svix refuses a timestamp over 5 minutes off as well; checked first here to keep the precise reason.
+      const stale = header('timestamp') ? svixStaleness(header('timestamp')) : null;
+      if (stale) {
+        await keepRejected(ctx, request, 'resend', 401, stale);
+        return reply.code(401).send({ error: stale.code, message: stale.message });
+      }
       let event: ResendEvent;
       try {
         event = resend.webhooks.verify({
@@ -47,27 +58,31 @@ export function resendWebhookRoutes(ctx: ApiContext, options: ChannelApiOptions)
         await keepRejected(ctx, request, 'resend', 401, { code: 'bad_signature', message: (error as Error).message });
         return reply.code(401).send({ error: 'bad_signature', message: 'the webhook signature does not match RESEND_WEBHOOK_SECRET' });
       }
-      const kind = KINDS[event.type];
-      if (!kind || !event.data.email_id) return reply.code(200).send({ status: 'ignored', type: event.type });
-      const occurredAt = event.created_at ? new Date(event.created_at) : new Date();
-      const dispatch = await findDispatchByProviderId(ctx.database.db, 'resend', event.data.email_id);
-      const hardBounce = kind === 'bounced' && (event.data.bounce?.type ?? 'Permanent') === 'Permanent';
-      const fresh = await recordProviderEvent(ctx.database.db, {
-        provider: 'resend', providerEventId: header('id'), kind, occurredAt, dispatch,
-        detail: { type: event.type, ...(event.data.bounce ? { bounce: event.data.bounce } : {}) },
-      });
-      if (!fresh) return reply.code(200).send({ status: 'duplicate' });
-      if (!dispatch) {
-        ctx.logger.warn({ emailId: event.data.email_id, type: event.type }, 'Resend event for a message not in the ledger');
-        return reply.code(200).send({ status: 'unknown_message' });
+      return oncePerDelivery(ctx, request, reply, { source: 'resend', shopId: null, deliveryId: header('id') || undefined, header: 'svix-id' }, () => handle(event));
+
+      async function handle(event: ResendEvent) {
+        const kind = KINDS[event.type];
+        if (!kind || !event.data.email_id) return reply.code(200).send({ status: 'ignored', type: event.type });
+        const occurredAt = event.created_at ? new Date(event.created_at) : new Date();
+        const dispatch = await findDispatchByProviderId(ctx.database.db, 'resend', event.data.email_id);
+        const hardBounce = kind === 'bounced' && (event.data.bounce?.type ?? 'Permanent') === 'Permanent';
+        const fresh = await recordProviderEvent(ctx.database.db, {
+          provider: 'resend', providerEventId: header('id'), kind, occurredAt, dispatch,
+          detail: { type: event.type, ...(event.data.bounce ? { bounce: event.data.bounce } : {}) },
+        });
+        if (!fresh) return reply.code(200).send({ status: 'duplicate' });
+        if (!dispatch) {
+          ctx.logger.warn({ emailId: event.data.email_id, type: event.type }, 'Resend event for a message not in the ledger');
+          return reply.code(200).send({ status: 'unknown_message' });
+        }
+        if (kind !== 'bounced' || hardBounce) await recordDispatchOutcome(ctx.database.db, dispatch, kind, occurredAt, event.data.bounce?.message);
+        const to = event.data.to?.[0];
+        if ((hardBounce || kind === 'complained') && to) {
+          await suppress(ctx.database.db, { shopId: dispatch.shopId, channel: 'email', addressHash: ctx.cipher.lookupHash(normaliseEmail(to)), reason: hardBounce ? 'hard_bounce' : 'complaint', source: 'resend' });
+        }
+        if (kind === 'complained') await setConsent(ctx, { shopId: dispatch.shopId, customerId: dispatch.customerId, channel: 'email', granted: false, source: 'resend_complaint' });
+        return reply.code(200).send({ status: 'recorded', kind });
       }
-      if (kind !== 'bounced' || hardBounce) await recordDispatchOutcome(ctx.database.db, dispatch, kind, occurredAt, event.data.bounce?.message);
-      const to = event.data.to?.[0];
-      if ((hardBounce || kind === 'complained') && to) {
-        await suppress(ctx.database.db, { shopId: dispatch.shopId, channel: 'email', addressHash: ctx.cipher.lookupHash(normaliseEmail(to)), reason: hardBounce ? 'hard_bounce' : 'complaint', source: 'resend' });
-      }
-      if (kind === 'complained') await setConsent(ctx, { shopId: dispatch.shopId, customerId: dispatch.customerId, channel: 'email', granted: false, source: 'resend_complaint' });
-      return reply.code(200).send({ status: 'recorded', kind });
     });
   };
 }
