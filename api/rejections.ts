@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { rejectedPayloads } from '../db/schema.ts';
+import { piiLookupHashes } from '../lib/pii.ts';
 import type { ApiContext } from './context.ts';
 
 const KEPT_HEADERS = ['content-type', 'user-agent', 'x-shopify-topic', 'x-shopify-shop-domain', 'x-wc-webhook-topic', 'x-wc-webhook-source'];
@@ -18,6 +19,7 @@ export async function keepRejected(
     const value = request.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
+  const body = (request.rawBody ?? '').slice(0, MAX_KEPT_BODY);
   try {
     await ctx.database.db.insert(rejectedPayloads).values({
       shopId: request.principal?.shopId ?? null,
@@ -25,8 +27,11 @@ export async function keepRejected(
       endpoint: request.url,
       status,
       reason: reason as never,
-      // Postgres text cannot hold NUL (a UTF-16 body has many): escape it, or the rejection is lost.
-      body: (request.rawBody ?? '').slice(0, MAX_KEPT_BODY).replaceAll('\u0000', '\\u0000'),
+      // Bodies may hold PII (a Shopify order names its buyer): kept encrypted, found for an erase by the
+      // look-up hashes of the addresses in them. The ciphertext is base64url, so NUL bytes survive too.
+      body: ctx.cipher.encrypt(body),
+      bodyEncrypted: true,
+      piiHashes: piiLookupHashes(ctx.cipher, body),
       headers,
     });
     ctx.metrics.eventsRejected.inc({ source, status: String(status) });

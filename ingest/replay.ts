@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, ne } from 'drizzle-orm';
 import { rejectedPayloads, shops } from '../db/schema.ts';
+import { piiLookupHashes, type PiiCipher } from '../lib/pii.ts';
 import type { AdapterResult } from './adapter.ts';
 import { canonicalEvent } from './canonical.ts';
 import { zodFieldErrors } from './adapter.ts';
@@ -10,6 +11,30 @@ import { shopifyToCanonical } from './shopify.ts';
 import { wooToCanonical } from './woocommerce.ts';
 
 type Rejected = typeof rejectedPayloads.$inferSelect;
+
+/** A kept payload's raw body: decrypted (kept since bodies are encrypted), or as stored (kept before, until `rejected encrypt`). */
+export function rejectedBody(cipher: PiiCipher, row: Pick<Rejected, 'body' | 'bodyEncrypted'>): string {
+  return row.bodyEncrypted ? cipher.decrypt(row.body) : row.body;
+}
+
+/**
+ * Encrypts the bodies of payloads kept before bodies were encrypted (and records the look-up hashes an
+ * erase finds them by), a batch at a time; returns how many rows it encrypted.
+ */
+export async function encryptLegacyRejections(deps: Pick<EntryDeps, 'database' | 'cipher'>, batch = 500): Promise<number> {
+  let done = 0;
+  for (;;) {
+    const rows = await deps.database.db.select({ id: rejectedPayloads.id, body: rejectedPayloads.body }).from(rejectedPayloads)
+      .where(eq(rejectedPayloads.bodyEncrypted, false)).orderBy(asc(rejectedPayloads.id)).limit(batch);
+    if (!rows.length) return done;
+    for (const row of rows) {
+      await deps.database.db.update(rejectedPayloads)
+        .set({ body: deps.cipher.encrypt(row.body), bodyEncrypted: true, piiHashes: piiLookupHashes(deps.cipher, row.body) })
+        .where(and(eq(rejectedPayloads.id, row.id), eq(rejectedPayloads.bodyEncrypted, false)));
+    }
+    done += rows.length;
+  }
+}
 
 export interface ReplayOutcome {
   id: number;
@@ -51,9 +76,15 @@ export async function replayRejected(deps: EntryDeps, row: Rejected, options: { 
   if (!shopId) return skip('no shop is known for this payload');
   const [shop] = await deps.database.db.select({ currency: shops.currency }).from(shops).where(eq(shops.id, shopId));
   if (!shop) return skip(`shop "${shopId}" does not exist`);
+  let text: string;
+  try {
+    text = rejectedBody(deps.cipher, row);
+  } catch (error) {
+    return { id: row.id, status: 'still_rejected', detail: `the kept body cannot be decrypted with this PII_ENCRYPTION_KEY: ${(error as Error).message}` };
+  }
   let body: unknown;
   try {
-    body = row.body === '' ? {} : JSON.parse(row.body);
+    body = text === '' ? {} : JSON.parse(text);
   } catch (error) {
     return { id: row.id, status: 'still_rejected', detail: `body is not valid JSON: ${(error as Error).message}` };
   }

@@ -1,4 +1,4 @@
-import { and, eq, ilike, inArray, or } from 'drizzle-orm';
+import { and, arrayOverlaps, eq, ilike, inArray, isNull, or } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import {
   carts, consents, contacts, customerIdentities, customers, decisions, dispatches, events, journeys, orderLines, orders, outcomes, rejectedPayloads,
@@ -95,11 +95,16 @@ export async function deleteCustomerData(db: Db, cipher: PiiCipher, shopId: stri
     await del('customer_model_states', tx.delete(customerModelStates).where(inArray(customerModelStates.customerId, keys)).returning({ id: customerModelStates.customerId }));
     await del('trigger_outbox', tx.delete(triggerOutbox)
       .where(and(eq(triggerOutbox.shopId, shopId), inArray(triggerOutbox.orderKey, keys.map((k) => `customer:${k}`)))).returning({ id: triggerOutbox.id }));
-    // Refused payloads are kept raw (to be replayed): those that name the person go too.
+    // Refused payloads are kept (encrypted, to be replayed): those that name the person go too, found by
+    // the look-up hashes of the addresses in them, or by text in rows kept before bodies were encrypted.
+    // Provider webhooks (Resend, Twilio) are kept without a shop: matched by the address hash alone.
     const named = [email, phone].filter((v): v is string => !!v);
     if (named.length) {
-      await del('rejected_payloads', tx.delete(rejectedPayloads)
-        .where(and(eq(rejectedPayloads.shopId, shopId), or(...named.map((v) => ilike(rejectedPayloads.body, `%${v.replace(/[%_\\]/g, '\\$&')}%`))))).returning({ id: rejectedPayloads.id }));
+      const hashes = [...(email ? [cipher.lookupHash(normaliseEmail(email))] : []), ...(phone ? [cipher.lookupHash(phone)] : [])];
+      const plain = and(eq(rejectedPayloads.bodyEncrypted, false), eq(rejectedPayloads.shopId, shopId),
+        or(...named.map((v) => ilike(rejectedPayloads.body, `%${v.replace(/[%_\\]/g, '\\$&')}%`))));
+      const byHash = and(or(eq(rejectedPayloads.shopId, shopId), isNull(rejectedPayloads.shopId)), arrayOverlaps(rejectedPayloads.piiHashes, hashes));
+      await del('rejected_payloads', tx.delete(rejectedPayloads).where(or(byHash, plain)).returning({ id: rejectedPayloads.id }));
     }
     await del('contacts', tx.delete(contacts).where(ofShop(contacts)).returning({ id: contacts.customerId }));
     await del('customer_identities', tx.delete(customerIdentities).where(ofShop(customerIdentities)).returning({ id: customerIdentities.sourceId }));

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { createDatabase } from '../db/client.ts';
 import { rejectedPayloads } from '../db/schema.ts';
-import { pendingRejections, replayRejected } from '../ingest/replay.ts';
+import { encryptLegacyRejections, pendingRejections, replayRejected } from '../ingest/replay.ts';
 import { config } from '../lib/config.ts';
 import { PiiCipher } from '../lib/pii.ts';
 import { piiKey } from '../lib/pii-key.ts';
@@ -10,12 +10,14 @@ import { piiKey } from '../lib/pii-key.ts';
 const HELP = `Usage: npm run rejected -- <command> [options]
 
 Payloads the API refused are kept with their reason. List them, fix the cause (an adapter, a shop's
-secret), then replay them through the same entry path. Replays do not start journeys.
+secret), then replay them through the same entry path. Replays do not start journeys. Bodies are kept
+encrypted with PII_ENCRYPTION_KEY (they may name customers) and decrypted to be replayed.
 
 Commands:
   list                 kept payloads not yet replayed, oldest first
   replay <id>...       replay the given payloads
   replay --all         replay every pending payload (filtered by --shop / --source)
+  encrypt              encrypt the bodies of payloads kept before bodies were kept encrypted
 
 Options:
   --shop <id>          only this shop
@@ -44,6 +46,10 @@ async function main() {
       for (const r of await pendingRejections(deps, filter)) {
         console.log(`${r.id}\t${r.receivedAt.toISOString()}\t${r.status}\t${r.source}\t${r.shopId ?? '-'}\t${r.endpoint}\t${JSON.stringify(r.reason).slice(0, 200)}`);
       }
+      return;
+    }
+    if (command === 'encrypt') {
+      console.log(`encrypted ${await encryptLegacyRejections(deps)} kept payload bodies`);
       return;
     }
     if (command !== 'replay') throw new Error(`unknown command "${command}"; see --help`);

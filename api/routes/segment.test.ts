@@ -4,8 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client.ts';
 import { carts, consents, contacts, customerIdentities, events, orders, rejectedPayloads, shops } from '../../db/schema.ts';
 import { triggerOutbox } from '../../db/schema-ingest.ts';
+import { rejectedBody } from '../../ingest/replay.ts';
 import { testApi } from '../../ingest/test-payloads.ts';
 import { createApiKey } from '../../lib/api-keys.ts';
+import type { PiiCipher } from '../../lib/pii.ts';
 import { createTestDatabase } from '../../test/db.ts';
 
 // Segment's tracking API as analytics.js and the server libraries send it: write key as Basic auth
@@ -15,10 +17,11 @@ const SHOP = 'shop-segment-api';
 let database: Database;
 let app: FastifyInstance;
 let writeKey: string;
+let cipher: PiiCipher;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  ({ app } = testApi(database));
+  ({ app, cipher } = testApi(database));
   await database.db.insert(shops).values([{ id: SHOP, name: 'Segment shop', currency: 'EUR' }, { id: 'other-shop', name: 'Other', currency: 'EUR' }]);
   writeKey = await createApiKey(database.db, SHOP, ['ingest']);
   await app.ready();
@@ -82,7 +85,7 @@ describe('Segment tracking API', () => {
     expect(views).toHaveLength(1);
     const [kept] = await database.db.select().from(rejectedPayloads).where(and(eq(rejectedPayloads.shopId, SHOP), eq(rejectedPayloads.status, 422)));
     expect(kept).toMatchObject({ source: 'segment', endpoint: '/v1/batch' });
-    expect(JSON.parse(kept!.body).batch).toHaveLength(4);
+    expect(JSON.parse(rejectedBody(cipher, kept!)).batch).toHaveLength(4);
   });
 
   it('names the wrong fields of a single call', async () => {
