@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { access, appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChannelSender, OutgoingMessage, SendResult } from './types.ts';
 
@@ -36,19 +36,65 @@ export class OutboxSender implements ChannelSender {
     await writeFile(`${base}.txt`, message.text);
     if (message.html) await writeFile(`${base}.html`, message.html);
     await writeFile(`${base}.json`, `${JSON.stringify(envelope, null, 2)}\n`);
-    await writeIndex(folder);
+    await ensureLedger(folder);
+    await appendFile(join(folder, 'index.ndjson'), `${JSON.stringify(envelope)}\n`);
+    await refreshIndex(folder);
     return { provider: this.provider, providerMessageId: `outbox:${message.dispatchId}` };
   }
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** index.html in a shop's outbox folder: every message, newest first, linking its HTML and text. */
-async function writeIndex(folder: string): Promise<void> {
-  const envelopes = [];
-  for (const name of (await readdir(folder)).filter((f) => f.endsWith('.json'))) {
-    envelopes.push(JSON.parse(await readFile(join(folder, name), 'utf8')) as { dispatchId: string; channel: string; contentType: string; to: string; subject: string | null; writtenAt: string });
+type Envelope = { dispatchId: string; channel: string; contentType: string; to: string; subject: string | null; writtenAt: string };
+
+const ledgers = new Set<string>();
+
+/** index.ndjson lists every envelope; a folder written before it existed gets one from its .json files. */
+async function ensureLedger(folder: string): Promise<void> {
+  if (ledgers.has(folder)) return;
+  const ledger = join(folder, 'index.ndjson');
+  const exists = await access(ledger).then(() => true, () => false);
+  if (!exists) {
+    const lines = [];
+    for (const name of (await readdir(folder)).filter((f) => f.endsWith('.json'))) lines.push(JSON.stringify(JSON.parse(await readFile(join(folder, name), 'utf8'))));
+    await writeFile(ledger, lines.map((l) => `${l}\n`).join(''), { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
   }
+  ledgers.add(folder);
+}
+
+/**
+ * Rewrites of index.html, chained per folder. A send joins the queued rewrite when one has not started
+ * yet (it will read the send's envelope), else queues the next: a burst of N messages costs a couple of
+ * rewrites, not N, and every send returns after a rewrite that includes its own message.
+ */
+const rewrites = new Map<string, { tail: Promise<void>; queued: Promise<void> | null }>();
+
+function refreshIndex(folder: string): Promise<void> {
+  let chain = rewrites.get(folder);
+  if (!chain) rewrites.set(folder, (chain = { tail: Promise.resolve(), queued: null }));
+  if (chain.queued) return chain.queued;
+  const state = chain;
+  const run = state.tail.catch(() => undefined).then(() => {
+    state.queued = null;
+    return writeIndex(folder);
+  });
+  state.queued = run;
+  state.tail = run;
+  return run;
+}
+
+/** index.html in a shop's outbox folder: every message (the last write of each dispatch), newest first. */
+async function writeIndex(folder: string): Promise<void> {
+  const byDispatch = new Map<string, Envelope>();
+  const lines = (await readFile(join(folder, 'index.ndjson'), 'utf8')).split('\n');
+  for (const line of lines) {
+    if (!line) continue;
+    const e = JSON.parse(line) as Envelope;
+    byDispatch.set(e.dispatchId, e);
+  }
+  const envelopes = [...byDispatch.values()];
   envelopes.sort((a, b) => b.writtenAt.localeCompare(a.writtenAt));
   const rows = envelopes
     .map((e) => `<tr><td>${escapeHtml(e.writtenAt)}</td><td>${escapeHtml(e.channel)}</td><td>${escapeHtml(e.contentType)}</td><td>${escapeHtml(e.to)}</td><td>${escapeHtml(e.subject ?? '')}</td>` +
