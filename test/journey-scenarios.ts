@@ -202,7 +202,12 @@ export function journeyScenarios(driver: JourneyDriver): void {
         await endOthers(c);
       });
       const history = await handle(id).fetchHistory();
-      const scheduled = (type: string) => history.events?.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type);
+      // An activity task, or a local activity's marker (the kernel's database steps run locally).
+      const localType = (e: NonNullable<typeof history.events>[number]) => {
+        const data = e.markerRecordedEventAttributes?.markerName === 'core_local_activity' ? e.markerRecordedEventAttributes.details?.data?.payloads?.[0]?.data : null;
+        return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type : undefined;
+      };
+      const scheduled = (type: string) => history.events?.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type || localType(e) === type);
       const at = (e: ReturnType<typeof scheduled>) => new Date(Number(e?.eventTime?.seconds ?? 0) * 1000);
       const [{ timezone }] = (await h.database.rows<{ timezone: string }>(sql`select timezone from customers where id = ${c.customerId}`)) as [{ timezone: string }];
       const decidedAt = at(scheduled('decide'));

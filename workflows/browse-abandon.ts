@@ -1,4 +1,3 @@
-import { chooseContent } from './activities.ts';
 import { JourneyKernel } from './kernel.ts';
 import type { JourneyInputBase, JourneyResult } from './types.ts';
 
@@ -18,7 +17,7 @@ export async function browseAbandonJourney(input: BrowseAbandonInput): Promise<J
 
   await journey.waitQuietPeriod(quietPeriodMs);
   if (journey.stopReason() === null) {
-    const content = await chooseContent({ ...journey.ref, productIds: [input.productId] });
+    const content = await journey.chooseContent({ ...journey.ref, productIds: [input.productId] });
     const touch = content.productIds.length
       ? await journey.touch({ step: 1, contentType: 'browse_reminder', productIds: content.productIds, windowMs: sendWindowMs })
       : await journey.skip('out_of_stock');

@@ -1,4 +1,3 @@
-import { chooseContent } from './activities.ts';
 import { JourneyKernel } from './kernel.ts';
 import type { JourneyInputBase, JourneyResult } from './types.ts';
 
@@ -13,7 +12,7 @@ export async function clearanceJourney(input: ClearanceInput): Promise<JourneyRe
   const journey = JourneyKernel.for('clearance', input);
   const { sendWindowMs, attributionWindowMs } = input.timing;
 
-  const content = await chooseContent({ ...journey.ref, productIds: input.productIds });
+  const content = await journey.chooseContent({ ...journey.ref, productIds: input.productIds });
   const touch = content.productIds.length
     ? await journey.touch({ step: 1, contentType: 'clearance', productIds: content.productIds, windowMs: sendWindowMs })
     : await journey.skip('out_of_stock');

@@ -1,4 +1,3 @@
-import { chooseContent } from './activities.ts';
 import { JourneyKernel } from './kernel.ts';
 import type { JourneyInputBase, JourneyResult } from './types.ts';
 
@@ -16,7 +15,7 @@ export async function crossSellJourney(input: CrossSellInput): Promise<JourneyRe
   const journey = JourneyKernel.for('cross-sell', input);
   const { quietPeriodMs, sendWindowMs, attributionWindowMs } = input.timing;
 
-  const content = await chooseContent({ ...journey.ref, productIds: input.productIds });
+  const content = await journey.chooseContent({ ...journey.ref, productIds: input.productIds });
   if (content.productIds.length === 0) await journey.skip('no_content');
   else if (await journey.waitFor(content.delayMs ?? quietPeriodMs, 'send complementary_items')) {
     const touch = await journey.touch({ step: 1, contentType: 'complementary_items', productIds: content.productIds, windowMs: sendWindowMs });

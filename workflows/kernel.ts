@@ -1,6 +1,7 @@
 import { condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { closeSkippedJourney, decide, dispatch, recheck, recordOutcome } from './activities.ts';
-import { AWAIT_STOPS_ON_CART_EMPTIED, CLOSE_SKIPPED_JOURNEY } from './patches.ts';
+import * as remote from './activities.ts';
+import { dispatch, localReads, localRecords } from './activities.ts';
+import { AWAIT_STOPS_ON_CART_EMPTIED, CLOSE_SKIPPED_JOURNEY, LOCAL_KERNEL_STEPS } from './patches.ts';
 import { NbChannel, NbState, NbVariant } from './search-attributes.ts';
 import { cancelSignal, cartUpdatedSignal, journeyStatusQuery, journeyTriggeredSignal, orderPlacedSignal, unsubscribedSignal } from './signals.ts';
 import type {
@@ -66,7 +67,13 @@ export class JourneyKernel {
     return new JourneyKernel({ shopId: input.shopId, customerId: input.customerId, workflowId: workflowInfo().workflowId, journey });
   }
 
+  /** Which way the database steps run: local activities, or (journeys started before that patch) activity tasks. */
+  private readonly steps: Pick<typeof remote, 'chooseContent' | 'decide' | 'recheck' | 'recordOutcome' | 'closeSkippedJourney'>;
+
   constructor(readonly ref: JourneyRef) {
+    this.steps = patched(LOCAL_KERNEL_STEPS)
+      ? { chooseContent: localReads.chooseContent, decide: localReads.decide, recheck: localReads.recheck, recordOutcome: localRecords.recordOutcome, closeSkippedJourney: localRecords.closeSkippedJourney }
+      : remote;
     setHandler(orderPlacedSignal, (order) => {
       this.order ??= order;
     });
@@ -93,6 +100,11 @@ export class JourneyKernel {
       sent: [...this.sent],
       convertedOrderId: this.order?.orderId ?? null,
     }));
+  }
+
+  /** The products this journey shows (the recommender's pick around the given ones). */
+  chooseContent(request: Parameters<typeof remote.chooseContent>[0]): ReturnType<typeof remote.chooseContent> {
+    return this.steps.chooseContent(request);
   }
 
   /** Something happened that ends the journey before its next send. */
@@ -141,7 +153,7 @@ export class JourneyKernel {
     if (stop) return this.skip(stop);
     this.setState('deciding');
     const now = Date.now();
-    const decision = await decide({
+    const decision = await this.steps.decide({
       ...this.ref,
       step: request.step,
       contentType: request.contentType,
@@ -160,7 +172,7 @@ export class JourneyKernel {
     for (let deferrals = 0; ; deferrals++) {
       this.setState('sleeping', sendAt, `send ${request.contentType}`);
       if (!(await this.sleepUntil(sendAt))) return this.skip(this.stopReason() ?? 'cancelled');
-      const check = await recheck({
+      const check = await this.steps.recheck({
         ...this.ref,
         step: request.step,
         channel: decision.channel,
@@ -191,7 +203,7 @@ export class JourneyKernel {
   /** Records that a step was skipped, with its reason (a skip is an outcome, never silence). */
   async skip(reason: SkipReason): Promise<TouchResult> {
     this.skipReasons.push({ step: this.step, reason });
-    await recordOutcome({ ...this.ref, step: this.step, kind: 'skipped', reason });
+    await this.steps.recordOutcome({ ...this.ref, step: this.step, kind: 'skipped', reason });
     return { sent: false, reason };
   }
 
@@ -209,7 +221,7 @@ export class JourneyKernel {
             : 'skipped';
     const reason = outcome === 'converted' && !last ? 'converted_before_send' : (this.cancelled ?? this.skipReasons.at(-1)?.reason ?? null);
     if (outcome !== 'skipped') {
-      await recordOutcome({
+      await this.steps.recordOutcome({
         ...this.ref,
         step: this.step,
         kind: outcome,
@@ -218,7 +230,7 @@ export class JourneyKernel {
         orderId: this.order?.orderId ?? null,
         valueMinor: this.order?.valueMinor ?? null,
       });
-    } else if (patched(CLOSE_SKIPPED_JOURNEY)) await closeSkippedJourney({ ...this.ref, reason });
+    } else if (patched(CLOSE_SKIPPED_JOURNEY)) await this.steps.closeSkippedJourney({ ...this.ref, reason });
     this.setState('done');
     return { outcome, reason, dispatchIds: this.sent.map((s) => s.dispatchId), orderId: this.order?.orderId ?? null };
   }

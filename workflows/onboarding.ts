@@ -1,4 +1,3 @@
-import { chooseContent } from './activities.ts';
 import { JourneyKernel } from './kernel.ts';
 import type { JourneyInputBase, JourneyResult } from './types.ts';
 
@@ -13,7 +12,7 @@ export async function onboardingJourney(input: OnboardingInput): Promise<Journey
   const { quietPeriodMs, sendWindowMs, attributionWindowMs } = input.timing;
 
   if (await journey.waitFor(quietPeriodMs, 'choose starter products')) {
-    const content = await chooseContent({ ...journey.ref, productIds: [] });
+    const content = await journey.chooseContent({ ...journey.ref, productIds: [] });
     const touch = content.productIds.length
       ? await journey.touch({ step: 1, contentType: 'starter_pack', productIds: content.productIds, windowMs: sendWindowMs - quietPeriodMs })
       : await journey.skip('no_content');

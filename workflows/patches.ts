@@ -10,3 +10,6 @@ export const AWAIT_STOPS_ON_CART_EMPTIED = 'await-conversion-stops-on-cart-empti
 
 /** A journey that ended with every step skipped closes its journeys row (v1 left it "running"). */
 export const CLOSE_SKIPPED_JOURNEY = 'close-skipped-journey';
+
+/** The kernel's database steps run as local activities (v1 scheduled each as a regular activity task). */
+export const LOCAL_KERNEL_STEPS = 'local-kernel-steps';

@@ -1,4 +1,3 @@
-import { chooseContent } from './activities.ts';
 import { JourneyKernel } from './kernel.ts';
 import type { JourneyInputBase, JourneyResult } from './types.ts';
 
@@ -15,7 +14,7 @@ export async function winBackJourney(input: WinBackInput): Promise<JourneyResult
   const journey = JourneyKernel.for('win-back', input);
   const { sendWindowMs, attributionWindowMs } = input.timing;
 
-  const content = await chooseContent({ ...journey.ref, productIds: [] });
+  const content = await journey.chooseContent({ ...journey.ref, productIds: [] });
   const touch = content.productIds.length
     ? await journey.touch({ step: 1, contentType: 'winback_offer', productIds: content.productIds, windowMs: sendWindowMs, maxDiscountTier: WIN_BACK_MAX_DISCOUNT })
     : await journey.skip('no_content');
