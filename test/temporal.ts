@@ -8,7 +8,7 @@ import type { ActivityDeps } from '../activities/deps.ts';
 import type { ChannelSender } from '../channels/types.ts';
 import type { Database } from '../db/client.ts';
 import type { JourneyClientDeps } from '../journeys/deps.ts';
-import { createLogger } from '../lib/logger.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
 import { PiiCipher } from '../lib/pii.ts';
 import { findTemporalBinary } from '../lib/temporal-binaries.ts';
@@ -56,8 +56,9 @@ export function serverClock(): Date {
 }
 
 /** Real Temporal (time-skipping), a real database and the real activities; only the clock is fast. */
-export async function createJourneyHarness(): Promise<JourneyHarness> {
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+export async function createJourneyHarness(options: { logger?: Logger } = {}): Promise<JourneyHarness> {
+  // A test may bring its own logger (to read what was logged); the SDK's runtime logs through it too.
+  const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   if (!runtimeInstalled) {
     Runtime.install({ logger: sdkLogger(logger) });
     runtimeInstalled = true;
