@@ -1,4 +1,4 @@
-import { and, count, inArray, like } from 'drizzle-orm';
+import { and, count, countDistinct, inArray, like } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { events } from '../db/schema.ts';
 import { triggerOutbox } from '../db/schema-ingest.ts';
@@ -14,6 +14,8 @@ export interface BurstResult {
   refused: number;
   dropped: number;
   stored: number;
+  /** Event rows beyond one per event ID (the unique index should make this 0). */
+  duplicated: number;
   statuses: Tally;
   seconds: number;
 }
@@ -48,9 +50,9 @@ export async function runBurst(apiUrl: string, db: Db, shops: FaultShop[], total
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (Date.now() - started) / 1000;
-  const [row] = await db.select({ n: count() }).from(events)
+  const [row] = await db.select({ n: count(), distinct: countDistinct(events.sourceEventId) }).from(events)
     .where(and(inArray(events.shopId, shops.map((s) => s.shopId)), like(events.sourceEventId, `burst-${run}-%`)));
-  return { offered: total, accepted, refused, dropped, stored: row?.n ?? 0, statuses, seconds };
+  return { offered: total, accepted, refused, dropped, stored: row?.n ?? 0, duplicated: (row?.n ?? 0) - (row?.distinct ?? 0), statuses, seconds };
 }
 
 /** Triggers still waiting to fire (an accepted event whose journeys were never started or signalled). */

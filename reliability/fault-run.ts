@@ -10,6 +10,7 @@ import { FaultyResend } from './faulty-providers.ts';
 import { countSends, journeyStatuses, makeCustomers, seedShops, startJourney } from './journey-run.ts';
 import { bump, pool, tallyText, type Tally } from './load.ts';
 import { createPostgresCluster } from './postgres-cluster.ts';
+import { describeStuck } from './stuck.ts';
 import { freePort } from './ports.ts';
 import { AppProcess } from './processes.ts';
 
@@ -172,12 +173,21 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
 
     const ids = customers.flatMap((c) => (c.workflowId ? [c.workflowId] : []));
     let statuses = new Map<string, string>();
+    const waitStarted = Date.now();
+    let lastProgress = Date.now();
     await waitFor(async () => {
       statuses = await journeyStatuses(temporal, ids);
-      return [...statuses.values()].every((s) => s !== 'RUNNING');
+      const running = [...statuses.values()].filter((s) => s === 'RUNNING').length;
+      if (Date.now() - lastProgress >= 30_000) {
+        lastProgress = Date.now();
+        say(`faults: +${((Date.now() - waitStarted) / 1000).toFixed(0)} s: ${ids.length - running} journeys finished, ${running} running`);
+      }
+      return running === 0;
     }, Math.max(30_000, hardDeadline - Date.now() - 5 * 60_000), 'journeys still running at the deadline', 5_000).catch((error: Error) => say(`faults: ${error.message}`));
     const byStatus: Tally = new Map();
     for (const s of statuses.values()) bump(byStatus, s);
+    const unfinished = [...statuses.entries()].filter(([, s]) => s === 'RUNNING').map(([id]) => id);
+    if (unfinished.length > 0) for (const line of (await describeStuck(temporal, unfinished)).lines) say(`faults: ${line}`);
     const completed = byStatus.get('COMPLETED') ?? 0;
     // Lost: handed in but Temporal has no journey, or it ended other than completed. Still running at
     // the deadline is not lost, but it is not a pass either.
@@ -195,8 +205,12 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     const noRetryAfter = (answers.get('no_retry_after') ?? 0) + (outageAnswers.get('no_retry_after') ?? 0);
     const outage503s = (outageAnswers.get('503') ?? 0) + (outageAnswers.get('probe_503') ?? 0);
 
+    const providerFaults = Object.entries(resend.injected).map(([k, v]) => `${k}:${v}`).join(' ');
+    say(`faults: phase journeys: injected ${tallyText(injected)} provider ${providerFaults}; sent ${sends.ledgerSent}, duplicated ${sends.duplicates}, `
+      + `lost ${lost} journeys and ${sends.lostSends} sends, ${stillRunning} still running, ${server500s} answered 500`);
+
     // ---- burst ----
-    let burst = { offered: 0, accepted: 0, refused: 0, dropped: 0, stored: 0, statuses: new Map() as Tally, seconds: 0 };
+    let burst = { offered: 0, accepted: 0, refused: 0, dropped: 0, stored: 0, duplicated: 0, statuses: new Map() as Tally, seconds: 0 };
     let burstBacklog = 0;
     if (options.events > 0) {
       say(`faults: burst of ${options.events} events within 60 s`);
@@ -205,12 +219,19 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
       say(`faults: burst offered ${burst.offered} in ${burst.seconds.toFixed(1)} s: accepted ${burst.accepted}, refused ${burst.refused} (429/503 with Retry-After), dropped ${burst.dropped}; stored ${burst.stored}; answers ${tallyText(burst.statuses)}; triggers not fired ${burstBacklog}`);
     }
     const burstLost = burst.accepted - burst.stored;
+    if (options.events > 0) {
+      say(`faults: phase burst: injected ${burst.offered} events in ${burst.seconds.toFixed(0)} s; sent ${burst.offered}, accepted ${burst.accepted}, refused ${burst.refused}, `
+        + `duplicated ${burst.duplicated}, lost ${Math.max(0, burstLost) + burst.dropped} (dropped ${burst.dropped}, accepted but not stored ${burstLost})`);
+    }
 
     const ok = lost === 0 && stillRunning === 0 && sends.duplicates === 0 && sends.lostSends === 0 && server500s === 0 && noRetryAfter === 0 && backlog === 0
-      && burst.dropped === 0 && burstLost === 0 && burstBacklog === 0 && (options.outageS < 10 || outage503s > 0);
+      && burst.dropped === 0 && burstLost === 0 && burst.duplicated === 0 && burstBacklog === 0 && (options.outageS < 10 || outage503s > 0);
     if (options.outageS >= 10 && outage503s === 0) say('faults: FAIL no 503 was seen while Postgres was down');
-    const summary = `faults journeys=${customers.length} completed=${completed} running=${stillRunning} duplicates=${sends.duplicates} lost=${lost} sends_lost=${sends.lostSends} sent=${sends.ledgerSent} `
-      + `sms=${sends.fallbacks} http500=${server500s} outage503=${outage503s} worker_kills=${injected.get('worker_sigkill') ?? 0} `
+    // The last line, machine-readable: key=value pairs, the verdict last.
+    const summary = `faults journeys=${customers.length} duplicates=${sends.duplicates + burst.duplicated} lost=${lost + Math.max(0, burstLost) + burst.dropped} `
+      + `completed=${completed} running=${stillRunning} sends_lost=${sends.lostSends} sent=${sends.ledgerSent} sms=${sends.fallbacks} `
+      + `http500=${server500s} outage503=${outage503s} worker_kills=${injected.get('worker_sigkill') ?? 0} temporal_restarts=${injected.get('temporal_restart') ?? 0} `
+      + `postgres_outage_s=${injected.get('postgres_outage_s') ?? 0} provider_faults=${Object.values(resend.injected).reduce((n, v) => n + v, 0)} `
       + `burst=${burst.offered} accepted=${burst.accepted} refused=${burst.refused} dropped=${burst.dropped} burst_lost=${burstLost} ok=${ok}`;
     return { ok, lines, summary };
   } finally {
