@@ -6,7 +6,7 @@ import { rowsOf } from './sql-rows.ts';
 import { timezoneFromAddress } from './timezone.ts';
 
 // resolveCustomer's rules for a whole request at once: the customers and identities the request
-// names are read with two statements, the rules run in memory in the order the events were sent (so an
+// names are read with two statements (one index probe per key, see ingest/sql-rows.ts), the rules run in memory in the order the events were sent (so an
 // identify merges the views sent before it, and the views after it find the merged customer), and what
 // changed is written with a handful of set-wise statements.
 
@@ -14,6 +14,8 @@ export interface ResolvedRef {
   customerId: string;
   created: boolean;
   identified: boolean;
+  /** The customer's time zone right after this event (what applyEvent one by one would have stored by then). */
+  timezone?: string | null;
 }
 
 interface Known {
@@ -57,9 +59,10 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
   };
   if (wanted.length) {
     const found = rowsOf<{ sourceId: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(await tx.execute(sql`
-      select i.source_id as "sourceId", i.customer_id as "customerId", c.anonymous, c.timezone, c.locale
-      from customer_identities i join customers c on c.id = i.customer_id
-      where i.shop_id = ${shopId} and i.source = ${source} and i.source_id = any(array(select jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb)))`));
+      select f.* from jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb) as k(key)
+      cross join lateral (select i.source_id as "sourceId", i.customer_id as "customerId", c.anonymous, c.timezone, c.locale
+        from customer_identities i join customers c on c.id = i.customer_id
+        where i.shop_id = ${shopId} and i.source = ${source} and i.source_id = k.key offset 0) f`));
     for (const f of found) {
       keyMap.set(f.sourceId, f.customerId);
       remember(f);
@@ -69,9 +72,10 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
   const wantedHashes = [...new Set(hashes.filter((h): h is string => h !== undefined))];
   if (wantedHashes.length) {
     const found = rowsOf<{ hash: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(await tx.execute(sql`
-      select distinct on (k.email_hash) k.email_hash as hash, k.customer_id as "customerId", c.anonymous, c.timezone, c.locale
-      from contacts k join customers c on c.id = k.customer_id
-      where k.shop_id = ${shopId} and k.email_hash = any(array(select jsonb_array_elements_text(${JSON.stringify(wantedHashes)}::jsonb))) order by k.email_hash, k.customer_id`));
+      select h.hash, f.* from jsonb_array_elements_text(${JSON.stringify(wantedHashes)}::jsonb) as h(hash)
+      cross join lateral (select k.customer_id as "customerId", c.anonymous, c.timezone, c.locale
+        from contacts k join customers c on c.id = k.customer_id
+        where k.shop_id = ${shopId} and k.email_hash = h.hash order by k.customer_id limit 1) f`));
     for (const f of found) {
       emailMap.set(f.hash, f.customerId);
       remember(f);
@@ -138,7 +142,7 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
       contactPlans.set(customerId, plan);
       if (hash) emailMap.set(hash, customerId);
     }
-    return { customerId, created, identified };
+    return { customerId, created, identified, timezone: c.timezone };
   });
 
   // Write what changed. New customers first (identities and merges point at them), in key order so

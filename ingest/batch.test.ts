@@ -85,7 +85,12 @@ async function snapshot(shopId: string) {
     .map((c) => ({ ...c, customer_id: n(c.customer_id) })).sort((a, b) => String(a.customer_id).localeCompare(String(b.customer_id)));
   const consents = (await q<Record<string, unknown>>(sql`select customer_id, channel, granted, recorded_at from consents where shop_id = ${shopId}`))
     .map((c) => ({ ...c, customer_id: n(c.customer_id as string) })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  return { customers, events, carts, orders, contacts, consents };
+  // Site activity per customer, to the ninth decimal (merges fold a visitor's hours in another order).
+  const activity = (await q<{ customer_id: string; hours: Record<string, number> | null }>(sql`select customer_id, state->'siteActivity'->'hours' as hours
+    from customer_model_states where shop_id = ${shopId}`))
+    .map((a) => ({ customer_id: n(a.customer_id), hours: Object.fromEntries(Object.entries(a.hours ?? {}).map(([h, w]) => [h, Number(w.toFixed(9))])) }))
+    .sort((a, b) => String(a.customer_id).localeCompare(String(b.customer_id)));
+  return { customers, events, carts, orders, contacts, consents, activity };
 }
 
 describe('applyEvents (set-wise)', () => {
@@ -116,6 +121,8 @@ describe('applyEvents (set-wise)', () => {
     expect(a.orders).toEqual(b.orders);
     expect(a.contacts).toEqual(b.contacts);
     expect(a.consents).toEqual(b.consents);
+    expect(a.activity.length).toBeGreaterThan(5);
+    expect(a.activity).toEqual(b.activity);
   });
 
   it('stores concurrent requests naming the same new visitors with one customer per visitor', async () => {

@@ -1,36 +1,36 @@
 import { sql } from 'drizzle-orm';
+import { attributeOrders } from '../attribution/attribute.ts';
 import type { CartItem } from '../db/schema.ts';
 import { resolveCustomers, type ResolvedRef } from './batch-identity.ts';
 import { BROWSE_DWELL_MS, isCatalogEvent, type CanonicalEvent, type CustomerEvent } from './canonical.ts';
 import { nextCartItems, type CartState } from './carts.ts';
-import { recordConsents } from './consents.ts';
-import { applyEventIn, cartedSince, describeFailure, DuplicateEvent, eventRowFields, type DwellObservation, type EntryDeps, type EntryEffect, type EntryResult } from './entry.ts';
-import { isDatabaseUnavailable, isRetryable } from './errors.ts';
+import { recordConsentsOf } from './consents.ts';
+import { applyEventIn, cartedSince, describeFailure, DuplicateEvent, eventRowFields, type AnyEffect, type DwellObservation, type EntryDeps, type EntryEffect, type EntryResult } from './entry.ts';
+import { ConcurrentWrite, isDatabaseUnavailable, isRetryable } from './errors.ts';
 import type { Tx } from './identity.ts';
+import { isOrderEvent, planOrders, writeOrders } from './orders.ts';
+import { isSiteVisit, recordSiteVisits, type SiteVisit } from './site-activity.ts';
 import { rowsOf } from './sql-rows.ts';
 
 // A request's events stored set-wise, with the same rules and the same order as applyEvent one by one:
-// a fixed number of statements for views, dwell reports, cart changes and identifies whatever their
-// number; orders and catalog updates (few per request, each touching several tables) one by one, each
-// under a savepoint. Runs inside the caller's transaction.
+// a fixed number of statements for views, dwell reports, cart changes, identifies and orders whatever
+// their number (look-ups by key are index probes, see ingest/sql-rows.ts); catalog updates (rare, each
+// touching several tables) one by one, each under a savepoint. Runs inside the caller's transaction.
 
 type CartEvent = Extract<CustomerEvent, { type: 'cart_updated' | 'cart_item_added' | 'cart_item_removed' }>;
-const SET_WISE = new Set<CanonicalEvent['type']>(['product_viewed', 'product_dwell', 'cart_updated', 'cart_item_added', 'cart_item_removed', 'customer_updated']);
+const SET_WISE = new Set<CanonicalEvent['type']>(['product_viewed', 'product_dwell', 'cart_updated', 'cart_item_added', 'cart_item_removed', 'customer_updated',
+  'order_placed', 'order_status', 'order_refunded']);
 const isCart = (e: CanonicalEvent): e is CartEvent => e.type === 'cart_updated' || e.type === 'cart_item_added' || e.type === 'cart_item_removed';
-const ids = (list: string[]) => JSON.stringify([...new Set(list)]);
-
-/** An event of this request was stored by a concurrent request meanwhile: the caller runs the transaction again. */
-class ConcurrentWrite extends Error {
-  override name = 'IdentityRace';
-}
+/** Distinct keys, sorted (rows locked by key are locked in the same order by every request), as a jsonb parameter. */
+const ids = (list: string[]) => JSON.stringify([...new Set(list)].sort());
 
 export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source: string, batch: CanonicalEvent[]): Promise<EntryResult[]> {
   const results: (EntryResult | undefined)[] = new Array(batch.length);
   const duplicate: EntryResult = { ok: true, effect: { duplicate: true } };
 
   // Dedupe on (shop, source, eventId), against the table and within the request.
-  const stored = new Set(rowsOf<{ id: string }>(await tx.execute(sql`select source_event_id as id from events where shop_id = ${shopId} and source = ${source}
-    and source_event_id = any(array(select jsonb_array_elements_text(${ids(batch.map((e) => e.eventId))}::jsonb)))`)).map((r) => r.id));
+  const stored = new Set(rowsOf<{ id: string }>(await tx.execute(sql`select e.id from jsonb_array_elements_text(${ids(batch.map((e) => e.eventId))}::jsonb) as k(key)
+    cross join lateral (select source_event_id as id from events where shop_id = ${shopId} and source = ${source} and source_event_id = k.key offset 0) e`)).map((r) => r.id));
   const live: number[] = [];
   batch.forEach((e, i) => {
     if (stored.has(e.eventId)) results[i] = duplicate;
@@ -45,13 +45,16 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
 
   const carts = await planCarts(tx, shopId, batch, live, resolved, results);
   const dwell = await planDwell(tx, shopId, source, batch, live, results);
+  const orders = await planOrders(tx, shopId, source, batch, live.filter((i) => isOrderEvent(batch[i]!) && !results[i]), (i) => resolved[i]?.customerId);
+  for (const [i, reason] of orders.refused) results[i] = { ok: false, error: reason };
+  const customerOf = (i: number) => (orders.events.has(i) ? orders.events.get(i)!.customerId : resolved[i]!.customerId);
 
   const setWise = live.filter((i) => SET_WISE.has(batch[i]!.type) && !results[i]);
   if (setWise.length) {
     const rows = setWise.map((i) => {
       const e = batch[i]!;
       const f = eventRowFields(e);
-      return { c: resolved[i]!.customerId, y: e.type, e: e.eventId, t: e.occurredAt, p: dwell.productOf.get(i) ?? f.productId, d: f.dwellMs, j: f.props };
+      return { c: customerOf(i), y: e.type, e: e.eventId, t: e.occurredAt, p: dwell.productOf.get(i) ?? f.productId, d: dwell.raisedInBatch.get(e.eventId) ?? f.dwellMs, j: f.props };
     });
     const inserted = rowsOf<{ id: string }>(await tx.execute(sql`insert into events (shop_id, customer_id, type, source, source_event_id, occurred_at, product_id, dwell_ms, props)
       select ${shopId}, r.c, r.y, ${source}, r.e, r.t, r.p, r.d, r.j
@@ -67,32 +70,47 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
         currency = excluded.currency, status = excluded.status, updated_at = excluded.updated_at`);
   }
   if (dwell.updates.length) {
-    await tx.execute(sql`update events e set dwell_ms = r.d from jsonb_to_recordset(${JSON.stringify(dwell.updates)}::jsonb) as r(v text, d integer)
-      where e.shop_id = ${shopId} and e.source = ${source} and e.source_event_id = r.v and coalesce(e.dwell_ms, 0) < r.d`);
+    await tx.execute(sql`update events e set dwell_ms = r.d from jsonb_to_recordset(${JSON.stringify(dwell.updates)}::jsonb) as r(id bigint, d integer)
+      where e.id = r.id and coalesce(e.dwell_ms, 0) < r.d`);
   }
+  const createdOrders = await writeOrders(tx, shopId, source, orders);
+  const updates = setWise.filter((i) => batch[i]!.type === 'customer_updated');
+  const withdrawn = await recordConsentsOf(tx, shopId, source,
+    updates.map((i) => ({ customerId: resolved[i]!.customerId, event: batch[i] as Extract<CustomerEvent, { type: 'customer_updated' }> })));
 
+  const visits: SiteVisit[] = [];
   for (const i of setWise) {
     const e = batch[i]! as CustomerEvent;
-    const r = resolved[i]!;
-    const effect: Extract<EntryEffect, { duplicate: false }> = { duplicate: false, customerId: r.customerId, customerCreated: r.created, identified: r.identified, event: e };
+    const r = resolved[i];
+    const customerId = customerOf(i);
+    if (customerId === null) {
+      // A refund of an order we do not hold, naming no customer: kept with its fact, for no one yet.
+      results[i] = { ok: true, effect: { duplicate: false, customerId: null, event: e as Extract<CanonicalEvent, { type: 'order_refunded' }>, stock: [] } };
+      continue;
+    }
+    const effect: Extract<EntryEffect, { duplicate: false }> = { duplicate: false, customerId, customerCreated: r?.created ?? false, identified: r?.identified ?? false, event: e };
     const cart = carts.states.get(i);
     if (cart) effect.cart = cart;
     const seen = dwell.crossings.get(i);
     if (seen) {
       // Judged once the request's cart changes are stored: a product carted in the same request counts.
-      effect.dwell = { ...seen, cartedSince: await cartedSince(tx, shopId, r.customerId, seen.productId, new Date(seen.viewedAt)) };
+      effect.dwell = { ...seen, cartedSince: await cartedSince(tx, shopId, customerId, seen.productId, new Date(seen.viewedAt)) };
     }
-    if (e.type === 'customer_updated') {
-      const withdrawn = await recordConsents(tx, shopId, r.customerId, source, e);
-      if (withdrawn.length) effect.consentsWithdrawn = withdrawn;
-    }
+    const planned = orders.events.get(i);
+    if (planned) effect.orderCreated = planned.orderCreated;
+    const u = updates.indexOf(i);
+    if (u >= 0 && withdrawn[u]!.length) effect.consentsWithdrawn = withdrawn[u];
+    if (isSiteVisit(e)) visits.push({ customerId, at: e.occurredAt, timezone: r?.timezone });
     results[i] = { ok: true, effect };
   }
+  await recordSiteVisits(tx, shopId, visits);
+  // Every order entering here is credited (or marked organic) at once, whether or not a journey awaits it.
+  await attributeOrders(tx, shopId, createdOrders);
 
   for (const i of live) {
     if (results[i]) continue;
     try {
-      const effect = await tx.transaction((sp) => applyEventIn(sp, deps, shopId, source, batch[i]!, resolved[i]));
+      const effect: AnyEffect = await tx.transaction((sp) => applyEventIn(sp, deps, shopId, source, batch[i]!, resolved[i]));
       results[i] = { ok: true, effect };
     } catch (error) {
       if (error instanceof DuplicateEvent) results[i] = duplicate;
@@ -110,9 +128,9 @@ async function planCarts(tx: Tx, shopId: string, batch: CanonicalEvent[], live: 
   const carts = new Map<string, { items: CartItem[]; currency: string; customerId: string; at: string }>();
   if (changes.length === 0) return { states, final: [] };
   const current = rowsOf<{ id: string; items: CartItem[]; currency: string; customerId: string; at: string }>(await tx.execute(sql`
-    select id, items, currency, customer_id as "customerId", updated_at as at from carts
-    where shop_id = ${shopId} and id = any(array(select jsonb_array_elements_text(${ids(changes.map((i) => (batch[i] as CartEvent).cartId))}::jsonb)))
-    order by id for update`));
+    select c.* from jsonb_array_elements_text(${ids(changes.map((i) => (batch[i] as CartEvent).cartId))}::jsonb) as k(key)
+    cross join lateral (select id, items, currency, customer_id as "customerId", updated_at as at from carts
+      where shop_id = ${shopId} and id = k.key offset 0 for update) c`));
   for (const c of current) carts.set(c.id, c);
   const touched = new Set<string>();
   for (const i of changes) {
@@ -144,18 +162,18 @@ const value = (items: CartItem[]) => items.reduce((sum, x) => sum + x.priceMinor
 async function planDwell(tx: Tx, shopId: string, source: string, batch: CanonicalEvent[], live: number[], results: (EntryResult | undefined)[]) {
   const productOf = new Map<number, string | null>();
   const crossings = new Map<number, Omit<DwellObservation, 'cartedSince'>>();
-  const updates: { v: string; d: number }[] = [];
+  const updates: { id: string; d: number }[] = [];
   const reports = live.filter((i) => batch[i]!.type === 'product_dwell' && !results[i]);
-  const views = new Map<string, { productId: string | null; dwellMs: number | null; at: string }>();
+  const views = new Map<string, { rowId?: string; productId: string | null; dwellMs: number | null; at: string }>();
   if (reports.length) {
     const inBatch = new Set(live.map((i) => batch[i]!.eventId));
     const wanted = reports.map((i) => (batch[i] as Extract<CanonicalEvent, { type: 'product_dwell' }>).viewEventId).filter((v) => !inBatch.has(v));
     if (wanted.length) {
-      const found = rowsOf<{ id: string; productId: string | null; dwellMs: number | null; at: string }>(await tx.execute(sql`
-        select source_event_id as id, product_id as "productId", dwell_ms as "dwellMs", occurred_at as at from events
-        where shop_id = ${shopId} and source = ${source} and source_event_id = any(array(select jsonb_array_elements_text(${ids(wanted)}::jsonb)))
-        order by id for update`));
-      for (const v of found) views.set(v.id, { ...v, at: new Date(v.at).toISOString() });
+      const found = rowsOf<{ rowId: string; id: string; productId: string | null; dwellMs: number | null; at: string }>(await tx.execute(sql`
+        select v.* from jsonb_array_elements_text(${ids(wanted)}::jsonb) as k(key)
+        cross join lateral (select id as "rowId", source_event_id as id, product_id as "productId", dwell_ms as "dwellMs", occurred_at as at from events
+          where shop_id = ${shopId} and source = ${source} and source_event_id = k.key offset 0 for update) v`));
+      for (const v of found) views.set(v.id, { rowId: String(v.rowId), productId: v.productId, dwellMs: v.dwellMs, at: new Date(v.at).toISOString() });
     }
   }
   const raised = new Map<string, number>();
@@ -178,6 +196,12 @@ async function planDwell(tx: Tx, shopId: string, source: string, batch: Canonica
       if (productId && before < BROWSE_DWELL_MS && e.dwellMs >= BROWSE_DWELL_MS) crossings.set(i, { viewEventId: e.viewEventId, productId, dwellMs: e.dwellMs, viewedAt });
     }
   }
-  for (const [v, d] of [...raised.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) updates.push({ v, d });
-  return { productOf, crossings, updates };
+  // A view sent in this request is stored with its longest dwell; a stored one is raised by its row id.
+  const raisedInBatch = new Map<string, number>();
+  for (const [v, d] of [...raised.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const rowId = views.get(v)?.rowId;
+    if (rowId) updates.push({ id: rowId, d });
+    else raisedInBatch.set(v, d);
+  }
+  return { productOf, crossings, updates, raisedInBatch };
 }

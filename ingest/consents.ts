@@ -1,36 +1,55 @@
-import { and, desc, eq } from 'drizzle-orm';
-import { consents } from '../db/schema.ts';
+import { sql } from 'drizzle-orm';
 import type { CustomerEvent } from './canonical.ts';
 import type { Tx } from './identity.ts';
+import { rowsOf } from './sql-rows.ts';
 
 type ConsentChannel = 'email' | 'sms' | 'whatsapp' | 'push';
+type CustomerUpdate = Extract<CustomerEvent, { type: 'customer_updated' }>;
 
 /**
  * Records each consent that differs from the customer's current one for the channel, with its source
  * and time (platforms resend unchanged consent on every customer update). Returns the channels whose
  * consent was withdrawn by this event.
  */
-export async function recordConsents(
-  tx: Tx,
-  shopId: string,
-  customerId: string,
-  source: string,
-  event: Extract<CustomerEvent, { type: 'customer_updated' }>,
-): Promise<ConsentChannel[]> {
-  if (event.consents.length === 0) return [];
-  const history = await tx
-    .select({ channel: consents.channel, granted: consents.granted, recordedAt: consents.recordedAt })
-    .from(consents)
-    .where(and(eq(consents.customerId, customerId), eq(consents.shopId, shopId)))
-    .orderBy(desc(consents.recordedAt), desc(consents.id));
-  const withdrawn: ConsentChannel[] = [];
-  for (const change of event.consents) {
-    const at = new Date(change.at ?? event.occurredAt);
-    const latest = history.find((h) => h.channel === change.channel);
-    if (latest && (latest.granted === change.granted || latest.recordedAt > at)) continue;
-    await tx.insert(consents).values({ shopId, customerId, channel: change.channel, granted: change.granted, source, recordedAt: at });
-    history.unshift({ channel: change.channel, granted: change.granted, recordedAt: at });
-    if (latest?.granted && !change.granted) withdrawn.push(change.channel);
+export async function recordConsents(tx: Tx, shopId: string, customerId: string, source: string, event: CustomerUpdate): Promise<ConsentChannel[]> {
+  return (await recordConsentsOf(tx, shopId, source, [{ customerId, event }]))[0]!;
+}
+
+/**
+ * recordConsents for many customer updates of one request, applied in the order given: the latest
+ * consent per customer and channel is read with one statement and the changes written with one more.
+ * Returns the withdrawn channels of each update.
+ */
+export async function recordConsentsOf(tx: Tx, shopId: string, source: string, updates: { customerId: string; event: CustomerUpdate }[]): Promise<ConsentChannel[][]> {
+  const withdrawn = updates.map((): ConsentChannel[] => []);
+  const asking = updates.filter((u) => u.event.consents.length > 0);
+  if (asking.length === 0) return withdrawn;
+  const ids = [...new Set(asking.map((u) => u.customerId))];
+  const latest = new Map<string, { granted: boolean; recordedAt: Date }>();
+  for (const r of rowsOf<{ customerId: string; channel: string; granted: boolean; recordedAt: string | Date }>(await tx.execute(sql`
+    select k.id as "customerId", l.channel, l.granted, l.recorded_at as "recordedAt"
+    from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as k(id)
+    cross join lateral (select distinct on (channel) channel, granted, recorded_at from consents
+      where customer_id = k.id and shop_id = ${shopId} order by channel, recorded_at desc, id desc) l`))) {
+    latest.set(`${r.customerId}/${r.channel}`, { granted: r.granted, recordedAt: new Date(r.recordedAt) });
+  }
+  const rows: { c: string; ch: string; g: boolean; at: string }[] = [];
+  updates.forEach(({ customerId, event }, i) => {
+    for (const change of event.consents) {
+      const at = new Date(change.at ?? event.occurredAt);
+      const key = `${customerId}/${change.channel}`;
+      const current = latest.get(key);
+      if (current && (current.granted === change.granted || current.recordedAt > at)) continue;
+      rows.push({ c: customerId, ch: change.channel, g: change.granted, at: at.toISOString() });
+      latest.set(key, { granted: change.granted, recordedAt: at });
+      if (current?.granted && !change.granted) withdrawn[i]!.push(change.channel);
+    }
+  });
+  if (rows.length) {
+    // Ids follow the order of the changes, the tie-break between consents recorded at the same instant.
+    await tx.execute(sql`insert into consents (shop_id, customer_id, channel, granted, source, recorded_at)
+      select ${shopId}, r.c, r.ch, r.g, ${source}, r.at from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as e(v, ord)
+      cross join lateral jsonb_to_record(e.v) as r(c text, ch text, g boolean, at timestamptz) order by e.ord`);
   }
   return withdrawn;
 }

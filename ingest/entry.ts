@@ -1,4 +1,5 @@
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { attributeOrder } from '../attribution/attribute.ts';
 import type { Database } from '../db/client.ts';
 import { carts, events } from '../db/schema.ts';
 import type { PiiCipher } from '../lib/pii.ts';
@@ -9,7 +10,8 @@ import { storeBatch } from './batch.ts';
 import type { ResolvedRef } from './batch-identity.ts';
 import { resolveCustomer, type Tx } from './identity.ts';
 import { applyCartChange, type CartState } from './carts.ts';
-import { applyOrderEvent, orderCustomer } from './orders.ts';
+import { applyOrderEvent, canonicalOrderId, orderCustomer } from './orders.ts';
+import { isSiteVisit, recordSiteVisits } from './site-activity.ts';
 import { recordConsents } from './consents.ts';
 import { IngestError, isDatabaseUnavailable, isRetryable } from './errors.ts';
 
@@ -68,11 +70,14 @@ export async function applyEvent(deps: EntryDeps, shopId: string, source: string
 export async function applyEvent(deps: EntryDeps, shopId: string, source: string, event: CanonicalEvent): Promise<AnyEffect>;
 export async function applyEvent(deps: EntryDeps, shopId: string, source: string, event: CanonicalEvent): Promise<AnyEffect> {
   if (await alreadyStored(deps.database.db, shopId, source, event.eventId)) return { duplicate: true };
-  try {
-    return await deps.database.db.transaction((tx) => applyEventIn(tx, deps, shopId, source, event));
-  } catch (error) {
-    if (error instanceof DuplicateEvent) return { duplicate: true };
-    throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.database.db.transaction((tx) => applyEventIn(tx, deps, shopId, source, event));
+    } catch (error) {
+      if (error instanceof DuplicateEvent) return { duplicate: true };
+      if (attempt < 8 && isRetryable(error)) continue;
+      throw error;
+    }
   }
 }
 
@@ -125,6 +130,9 @@ export async function applyEventIn(tx: Tx, deps: EntryDeps, shopId: string, sour
     default:
       break;
   }
+  if (isSiteVisit(event)) await recordSiteVisits(tx, shopId, [{ customerId, at: event.occurredAt }]);
+  // Every order entering here is credited (or marked organic) at once, whether or not a journey awaits it.
+  if (effect.orderCreated && 'orderId' in event) await attributeOrder(tx, shopId, canonicalOrderId(shopId, source, event.orderId));
   return effect;
 }
 

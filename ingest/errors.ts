@@ -21,7 +21,12 @@ export const isDatabaseUnavailable = (error: unknown): boolean =>
 
 /** A deadlock, a serialisation failure, or a visitor created by a concurrent request: run the transaction again. */
 export const isRetryable = (error: unknown): boolean =>
-  chain(error).some((e) => e.code === '40P01' || e.code === '40001' || e.name === 'IdentityRace');
+  chain(error).some((e) => e.code === '40P01' || e.code === '40001' || e.name === 'IdentityRace' || e.name === 'ConcurrentWrite');
+
+/** A row this request means to create was created by a concurrent request meanwhile: the caller runs the transaction again. */
+export class ConcurrentWrite extends Error {
+  override name = 'ConcurrentWrite';
+}
 
 /** The database is unavailable: the request is refused with 503 and Retry-After, nothing was stored. */
 export class DatabaseUnavailable extends Error {

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.ts';
 import { carts, consents, contacts, customerIdentities, customers, events, orders } from '../db/schema.ts';
 import { normaliseEmail, type PiiCipher } from '../lib/pii.ts';
 import type { CustomerRef } from './canonical.ts';
+import { mergeModelState } from './site-activity.ts';
 import { timezoneFromAddress } from './timezone.ts';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -98,7 +99,7 @@ export async function resolveCustomer(tx: Tx, cipher: PiiCipher, shopId: string,
   return { customerId, created, identified, merged };
 }
 
-/** Moves everything recorded for an anonymous visitor to the customer they turned out to be. */
+/** Moves everything recorded for an anonymous visitor to the customer they turned out to be, their site activity included. */
 export async function mergeCustomer(tx: Tx, from: string, into: string): Promise<void> {
   await tx.update(events).set({ customerId: into }).where(eq(events.customerId, from));
   await tx.update(carts).set({ customerId: into }).where(eq(carts.customerId, from));
@@ -108,5 +109,6 @@ export async function mergeCustomer(tx: Tx, from: string, into: string): Promise
   const [target] = await tx.select({ id: contacts.customerId }).from(contacts).where(eq(contacts.customerId, into));
   if (target) await tx.delete(contacts).where(eq(contacts.customerId, from));
   else await tx.update(contacts).set({ customerId: into }).where(eq(contacts.customerId, from));
+  await mergeModelState(tx, from, into);
   await tx.update(customers).set({ mergedInto: into }).where(eq(customers.id, from));
 }

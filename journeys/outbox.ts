@@ -35,14 +35,15 @@ export async function enqueueTriggers(tx: Tx, triggers: JourneyTrigger[]): Promi
   const rows = collapseCartChanges(triggers).map((t) => ({ s: t.shopId, o: orderKeyOf(t), c: coalesceKeyOf(t), k: t.kind, p: t }));
   if (rows.length === 0) return 0;
   const carts = rows.filter((r) => r.c !== null).map((r) => ({ s: r.s, c: r.c }));
-  if (carts.length) {
-    await tx.execute(sql`update trigger_outbox t set status = 'coalesced'
+  // One statement: the update sees the outbox as it was before the statement, so it never coalesces
+  // the rows being inserted. Ids follow the order of the list (the sequence is drawn in the select's
+  // order), which is the order the dispatcher fires one customer's triggers in.
+  await tx.execute(sql`with coalesced as (
+      update trigger_outbox t set status = 'coalesced'
       from jsonb_to_recordset(${JSON.stringify(carts)}::jsonb) as r(s text, c text)
-      where t.shop_id = r.s and t.coalesce_key = r.c and t.status = 'pending'`);
-  }
-  // Ids follow the order of the list (the sequence is drawn in the select's order), which is the
-  // order the dispatcher fires one customer's triggers in.
-  await tx.execute(sql`insert into trigger_outbox (shop_id, order_key, coalesce_key, kind, payload)
+      cross join lateral (select id from trigger_outbox where shop_id = r.s and coalesce_key = r.c and status = 'pending' offset 0) w
+      where t.id = w.id and t.status = 'pending')
+    insert into trigger_outbox (shop_id, order_key, coalesce_key, kind, payload)
     select r.s, r.o, r.c, r.k, r.p from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as e(v, ord)
     cross join lateral jsonb_to_record(e.v) as r(s text, o text, c text, k text, p jsonb) order by e.ord`);
   return rows.length;
