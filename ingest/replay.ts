@@ -71,6 +71,8 @@ function adapt(row: Rejected, body: unknown, currency: string): { source: string
 export async function replayRejected(deps: EntryDeps, row: Rejected, options: { trustUnsigned?: boolean } = {}): Promise<ReplayOutcome> {
   const skip = (detail: string): ReplayOutcome => ({ id: row.id, status: 'skipped', detail });
   if (row.replayedAt) return skip('already replayed');
+  // A webhook delivery id seen before (answered 200, kept as a replay): processing it is what was refused.
+  if (row.status === 200) return skip('a repeated webhook delivery, acknowledged and deliberately not processed; nothing to replay');
   if ((row.status === 401 || row.status === 403) && !options.trustUnsigned) return skip('refused for its signature or key; pass --trust-unsigned to replay it anyway');
   const shopId = row.shopId ?? /\/v1\/webhooks\/[a-z]+\/([^/?]+)/.exec(row.endpoint)?.[1];
   if (!shopId) return skip('no shop is known for this payload');
@@ -97,12 +99,12 @@ export async function replayRejected(deps: EntryDeps, row: Rejected, options: { 
   return { id: row.id, status: outcome.accepted ? 'stored' : 'duplicate', detail: `${outcome.accepted} stored, ${outcome.duplicates} duplicate` };
 }
 
-/** Kept payloads not yet replayed, oldest first. */
+/** Kept payloads not yet replayed, oldest first (not oversize ones, nor repeated deliveries acknowledged without processing). */
 export function pendingRejections(deps: EntryDeps, filter: { shopId?: string; source?: string; limit?: number } = {}) {
   return deps.database.db
     .select()
     .from(rejectedPayloads)
-    .where(and(isNull(rejectedPayloads.replayedAt), ne(rejectedPayloads.status, 413),
+    .where(and(isNull(rejectedPayloads.replayedAt), ne(rejectedPayloads.status, 413), ne(rejectedPayloads.status, 200),
       ...(filter.shopId ? [eq(rejectedPayloads.shopId, filter.shopId)] : []), ...(filter.source ? [eq(rejectedPayloads.source, filter.source)] : [])))
     .orderBy(asc(rejectedPayloads.id))
     .limit(filter.limit ?? 100);

@@ -8,6 +8,7 @@ import { LinkSigner } from '../../channels/links.ts';
 import type { Database } from '../../db/client.ts';
 import { providerEvents } from '../../db/schema-channels.ts';
 import { consents, dispatches, orders, outcomes, rejectedPayloads } from '../../db/schema.ts';
+import { pendingRejections, replayRejected } from '../../ingest/replay.ts';
 import { setSourceSecret } from '../../ingest/secrets.ts';
 import { signBase64Hmac } from '../../ingest/signatures.ts';
 import { shopifyOrder, wooOrder } from '../../ingest/test-payloads.ts';
@@ -102,6 +103,11 @@ describe('webhook replay window', () => {
     // Ids are per shop: another shop's delivery with that id is its own.
     expect((await send(body(820007), { 'x-shopify-webhook-id': 'b54557e4-0001', 'x-shopify-triggered-at': now() }, 'shop-other')).json()).toMatchObject({ status: 'accepted' });
 
+    // The kept replay is not something to replay later: processing it is what was refused.
+    const [replayRow] = await database.db.select().from(rejectedPayloads).where(and(eq(rejectedPayloads.source, 'shopify'), eq(rejectedPayloads.status, 200)));
+    expect(await replayRejected({ database, cipher }, replayRow!, { trustUnsigned: true })).toMatchObject({ status: 'skipped', detail: expect.stringContaining('not processed') });
+    expect((await pendingRejections({ database, cipher }, { source: 'shopify' })).map((r) => r.status)).toEqual([401, 401, 401]);
+    expect(await orderCount(shopId)).toBe(2);
     expect(await kept('shopify')).toEqual([
       { status: 401, code: 'bad_signature' }, { status: 401, code: 'stale_delivery' }, { status: 401, code: 'bad_timestamp' }, { status: 200, code: 'replayed' },
     ]);
