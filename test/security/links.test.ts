@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCustomerContext } from '../../activities/customer-context.ts';
 import type { ChannelApiOptions } from '../../channels/api-options.ts';
@@ -142,6 +143,29 @@ describe('signed, expiring click and unsubscribe links', () => {
     // With no message behind it, a legacy token has no age to judge by: refused.
     clock = T0;
     expect((await click(signer.signLegacy({ kind: 'click', dispatchId: 'dsp-unknown', url: 'https://shop.example/' }))).statusCode).toBe(400);
+  });
+
+  it('never throws on hostile tokens: random strings, and any JSON signed with our own secret', () => {
+    const signWith = (body: unknown) => {
+      const encoded = Buffer.from(JSON.stringify(body) ?? 'undefined', 'utf8').toString('base64url');
+      // The MAC of the same signer over an arbitrary body: what a leaked-format forgery would need.
+      const mac = (signer as unknown as { mac(b: string): Buffer }).mac(encoded).toString('base64url');
+      return `${encoded}.${mac}`;
+    };
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (t) => {
+      expect(signer.check(t).ok).toBe(false);
+    }), { numRuns: 2000, seed: 4242 });
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (body) => {
+      const checked = signer.check(signWith(body));
+      const b = body as Record<string, unknown> | null;
+      const wellFormed = !!b && typeof b === 'object' && !Array.isArray(b) && typeof b.dispatchId === 'string'
+        && ((b.kind === 'click' && typeof b.url === 'string') || (b.kind === 'unsubscribe' && typeof b.channel === 'string'));
+      if (!wellFormed) expect(checked.ok).toBe(false);
+    }), { numRuns: 2000, seed: 4242 });
+    for (const body of [null, [], 'click', { kind: 'click', dispatchId: 7, url: 'https://x' }, { kind: 'unsubscribe', dispatchId: 'd', channel: 'fax' },
+      { kind: 'click', dispatchId: 'd', url: 'https://x', iat: 'yesterday' }, { kind: 'click', dispatchId: 'd', url: 'https://x', iat: 1e300 }]) {
+      expect(signer.check(signWith(body)), JSON.stringify(body)).toMatchObject({ ok: false, reason: 'invalid' });
+    }
   });
 
   it('rejects nonsensical lifetimes at construction', () => {
