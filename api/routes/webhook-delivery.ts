@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deliverySeen, recordDelivery } from '../../ingest/webhook-replay.ts';
 import type { ApiContext } from '../context.ts';
 import { acknowledgeReplay } from '../rejections.ts';
 
+const MAX_KEY = 200;
 type Delivery = { source: string; key: string; shopId: string | null };
 const pending = new WeakMap<FastifyRequest, Delivery>();
 
@@ -35,7 +37,9 @@ export async function oncePerDelivery(
 ): Promise<FastifyReply> {
   const { source, shopId, deliveryId, header } = delivery;
   if (deliveryId !== undefined) {
-    const key = shopId === null ? deliveryId : `${shopId}:${deliveryId}`;
+    const scoped = shopId === null ? deliveryId : `${shopId}:${deliveryId}`;
+    // A key this long would not fit a btree index row (Postgres refuses ~2.7 kB): long ids are kept by hash.
+    const key = scoped.length > MAX_KEY ? `sha256:${createHash('sha256').update(scoped).digest('hex')}` : scoped;
     const seen = await deliverySeen(ctx.database.db, source, key);
     if (seen) return acknowledgeReplay(ctx, request, reply, source, `${header} ${deliveryId} was processed at ${seen.toISOString()}; not processed again`);
     pending.set(request, { source, key, shopId });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { Client, Connection } from '@temporalio/client';
@@ -103,13 +104,19 @@ describe('webhook replay window', () => {
     // Ids are per shop: another shop's delivery with that id is its own.
     expect((await send(body(820007), { 'x-shopify-webhook-id': 'b54557e4-0001', 'x-shopify-triggered-at': now() }, 'shop-other')).json()).toMatchObject({ status: 'accepted' });
 
+    // An absurdly long id (headers are not signed) is still remembered, by its hash.
+    const longId = randomBytes(3000).toString('hex');
+    expect((await send(body(820008), { 'x-shopify-webhook-id': longId, 'x-shopify-triggered-at': now() })).json()).toMatchObject({ status: 'accepted' });
+    expect((await send(body(820009), { 'x-shopify-webhook-id': longId, 'x-shopify-triggered-at': now() })).json()).toMatchObject({ status: 'duplicate_delivery' });
+    expect(await orderCount(shopId)).toBe(3);
+
     // The kept replay is not something to replay later: processing it is what was refused.
     const [replayRow] = await database.db.select().from(rejectedPayloads).where(and(eq(rejectedPayloads.source, 'shopify'), eq(rejectedPayloads.status, 200)));
     expect(await replayRejected({ database, cipher }, replayRow!, { trustUnsigned: true })).toMatchObject({ status: 'skipped', detail: expect.stringContaining('not processed') });
     expect((await pendingRejections({ database, cipher }, { source: 'shopify' })).map((r) => r.status)).toEqual([401, 401, 401]);
-    expect(await orderCount(shopId)).toBe(2);
+    expect(await orderCount(shopId)).toBe(3);
     expect(await kept('shopify')).toEqual([
-      { status: 401, code: 'bad_signature' }, { status: 401, code: 'stale_delivery' }, { status: 401, code: 'bad_timestamp' }, { status: 200, code: 'replayed' },
+      { status: 401, code: 'bad_signature' }, { status: 401, code: 'stale_delivery' }, { status: 401, code: 'bad_timestamp' }, { status: 200, code: 'replayed' }, { status: 200, code: 'replayed' },
     ]);
   });
 
