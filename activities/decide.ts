@@ -18,16 +18,20 @@ export function createDecide(deps: ActivityDeps) {
     // The workflow's clock, not the activity's: replays and time-skipping tests see the same decision.
     const now = request.earliest;
     // Independent reads go out together; on Postgres each takes its own pooled connection.
-    const [stored, context, shop, basketValueMinor] = await Promise.all([
+    const [stored, context, shop, prices] = await Promise.all([
       storedDecision(deps, request),
       loadCustomerContext(db, request.shopId, request.customerId),
       loadShopModel(db, request.shopId),
-      basketValue(deps, request),
+      pricesNow(deps, request),
     ]);
     if (stored) return stored;
     const customer = await loadCustomerModel(db, request.shopId, request.customerId, context.timezone, now);
     const discount = await loadDiscountSegment(db, request.shopId, discountSegmentKey(customer.lifecycle.stage), now);
-    const { decision, model } = decideStep({ request, context, shop, customer, discount, basketValueMinor, timeScale: deps.timeScale, changes: changes ?? null });
+    const basketValueMinor = Object.values(prices).reduce((sum, p) => sum + p, 0);
+    const decided = decideStep({ request, context, shop, customer, discount, basketValueMinor, timeScale: deps.timeScale, changes: changes ?? null });
+    const model = decided.model;
+    // The prices the choice was made at: the re-check before sending refuses an offer whose items cost more by then.
+    const decision: Decision = decided.decision.action === 'send' && Object.keys(prices).length > 0 ? { ...decided.decision, pricesMinor: prices } : decided.decision;
     const inserted = await db
       .insert(decisions)
       .values({
@@ -55,12 +59,12 @@ async function storedDecision(deps: ActivityDeps, request: DecideRequest): Promi
   return decision;
 }
 
-/** The value at stake: what the products the touch is about cost now. */
-async function basketValue(deps: ActivityDeps, request: DecideRequest): Promise<number> {
-  if (request.productIds.length === 0) return 0;
+/** What the products the touch is about cost now, by product ID (their sum is the value at stake). */
+async function pricesNow(deps: ActivityDeps, request: DecideRequest): Promise<Record<string, number>> {
+  if (request.productIds.length === 0) return {};
   const rows = await deps.database.db
-    .select({ priceMinor: products.priceMinor })
+    .select({ id: products.id, priceMinor: products.priceMinor })
     .from(products)
     .where(and(eq(products.shopId, request.shopId), inArray(products.id, request.productIds)));
-  return rows.reduce((sum, p) => sum + p.priceMinor, 0);
+  return Object.fromEntries(rows.map((p) => [p.id, p.priceMinor]));
 }

@@ -34,10 +34,12 @@ export function createRecheck(deps: ActivityDeps) {
 
     if (request.productIds.length > 0) {
       const items = await db
-        .select({ id: products.id, stock: products.stock })
+        .select({ id: products.id, stock: products.stock, priceMinor: products.priceMinor })
         .from(products)
         .where(and(eq(products.shopId, request.shopId), inArray(products.id, request.productIds)));
       if (items.length > 0 && items.every((p) => p.stock !== null && p.stock <= 0)) return { ok: false, reason: 'out_of_stock' };
+      const offered = request.offerPricesMinor;
+      if (offered && items.some((p) => offered[p.id] !== undefined && p.priceMinor > offered[p.id]!)) return { ok: false, reason: 'price_changed' };
     }
 
     const [shop] = await db.select({ settings: shops.settings }).from(shops).where(eq(shops.id, request.shopId));

@@ -179,6 +179,7 @@ export class JourneyKernel {
         productIds: decision.productIds,
         since: new Date(now).toISOString(),
         at: new Date(Date.now()).toISOString(),
+        ...(decision.pricesMinor && (decision.discountTier > 0 || this.ref.journey === 'clearance') ? { offerPricesMinor: decision.pricesMinor } : {}),
       });
       if (check.ok) break;
       if (!check.retryAt || deferrals >= MAX_DEFERRALS) return this.skip(check.reason);

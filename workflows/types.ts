@@ -60,6 +60,8 @@ export interface Decision {
   copyStyle?: string | null;
   /** Recommendation engine an experiment arm chose for this step's products; absent: the journey's default. */
   engine?: string | null;
+  /** Each shown product's price (minor units) when the send was decided; absent in decisions made before it was kept. */
+  pricesMinor?: Record<string, number>;
 }
 
 export interface RecheckRequest extends JourneyRef {
@@ -70,6 +72,11 @@ export interface RecheckRequest extends JourneyRef {
   since: string;
   /** The workflow's clock when it asked: quiet hours and caps are judged at this instant. */
   at: string;
+  /**
+   * The offer's prices when it was decided, for a priced offer (a discount, a clearance): the send is
+   * refused with price_changed if any item costs more now. Other messages show the price at send time.
+   */
+  offerPricesMinor?: Record<string, number>;
 }
 export type RecheckResult = { ok: true } | { ok: false; reason: SkipReason; retryAt?: string };
 
