@@ -3,6 +3,7 @@ import * as remote from './activities.ts';
 import { dispatch, localReads, localRecords } from './activities.ts';
 import { AWAIT_STOPS_ON_CART_EMPTIED, CLOSE_SKIPPED_JOURNEY, LOCAL_KERNEL_STEPS } from './patches.ts';
 import { NbChannel, NbState, NbVariant } from './search-attributes.ts';
+import { notSentReason } from './skip-reasons.ts';
 import { cancelSignal, cartUpdatedSignal, journeyStatusQuery, journeyTriggeredSignal, orderPlacedSignal, unsubscribedSignal } from './signals.ts';
 import type {
   CartUpdatedSignal,
@@ -188,7 +189,7 @@ export class JourneyKernel {
 
     this.setState('sending');
     const result = await dispatch({ ...this.ref, step: request.step, decision: { ...decision, sendAt } });
-    if (result.status !== 'sent') return this.skip('unreachable');
+    if (result.status !== 'sent') return this.skip(notSentReason(result.reason));
     this.sent.push({ step: request.step, dispatchId: result.dispatchId, channel: decision.channel });
     return { sent: true, dispatchId: result.dispatchId, decision };
   }

@@ -95,7 +95,12 @@ export type SkipReason =
   | 'no_send_time'
   | 'no_content'
   | 'added_to_cart'
-  | 'campaign_cancelled';
+  | 'campaign_cancelled'
+  // Refused at the moment of sending (dispatch applies the rules again, and providers may refuse):
+  | 'suppressed'
+  | 'render_error'
+  | 'provider_rejected'
+  | 'unsupported_channel';
 
 export interface DispatchRequest extends JourneyRef {
   step: number;
@@ -105,6 +110,8 @@ export interface DispatchResult {
   dispatchId: string;
   status: 'sent' | 'failed';
   provider: string;
+  /** Why a failed dispatch sent nothing (activities/dispatch.ts NotSentReason). */
+  reason?: string;
 }
 
 export interface OutcomeRecord extends JourneyRef {
