@@ -8,11 +8,13 @@ import { isIanaZone } from './timezone.ts';
 const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
 const minor = z.number().int('an integer number of minor units (cents)');
 const instant = z.iso.datetime({ offset: true, message: 'an ISO 8601 timestamp with a zone, e.g. 2026-05-01T10:00:00Z' });
-const id = z.string().min(1).max(200);
+/** Postgres text cannot hold NUL: refused here with the field's name (a NUL event id was a 500). */
+const text = () => z.string().refine((v) => !v.includes('\u0000'), 'must not contain the NUL character (\\u0000)');
+const id = text().min(1).max(200);
 
 export const address = z.object({
   countryCode: z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 country code such as DE').optional(),
-  provinceCode: z.string().max(10).optional(),
+  provinceCode: text().max(10).optional(),
 });
 
 export const customerRef = z
@@ -24,7 +26,7 @@ export const customerRef = z
     email: z.email().max(320).optional(),
     phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164, e.g. +4915112345678').optional(),
     timezone: z.string().max(64).refine(isIanaZone, 'an IANA time zone such as Europe/Berlin').optional(),
-    locale: z.string().max(35).optional(),
+    locale: text().max(35).optional(),
     /** Used to infer the time zone when none is given. */
     address: address.optional(),
   })
@@ -68,8 +70,8 @@ export const orderSnapshot = z.object({ ...orderFields, placedAt: instant });
 
 export const productRecord = z.object({
   productId: id,
-  title: z.string().min(1).max(500),
-  category: z.string().max(200).optional(),
+  title: text().min(1).max(500),
+  category: text().max(200).optional(),
   priceMinor: minor.nonnegative(),
   currency,
   url: z.url().max(2000).optional(),
