@@ -41,7 +41,11 @@ export async function recordProviderEvent(
  * Turns a provider event into the journey's outcome (once per step and kind), moves the ledger on, and
  * folds engagement into the customer's posteriors in the same transaction (learning/apply-outcome.ts).
  */
-export async function recordDispatchOutcome(db: Database['db'], dispatch: Dispatch, kind: OutcomeKind, occurredAt: Date, reason?: string): Promise<void> {
+export async function recordDispatchOutcome(db: Database['db'], dispatch: Dispatch, kind: OutcomeKind, occurredAt: Date, reason?: string, options: { machineOpen?: boolean } = {}): Promise<void> {
+  // A machine's open (a privacy proxy, a scanner) says nothing about the person: its provider event is
+  // kept, flagged, for reports; it is not the step's "opened" outcome and teaches the models nothing,
+  // so the person's own open later still counts.
+  if (kind === 'opened' && options.machineOpen) return;
   await db.transaction(async (tx) => {
     const inserted = await tx
       .insert(outcomes)
@@ -56,6 +60,16 @@ export async function recordDispatchOutcome(db: Database['db'], dispatch: Dispat
       await applyOutcomeToModels(tx, { shopId: dispatch.shopId, customerId: dispatch.customerId, dispatchId: dispatch.id, channel: dispatch.channel, kind, at: occurredAt, discountTier: dispatch.discountTier });
     }
   });
+}
+
+/** When the message reached the inbox: its provider's delivery event, else the send. */
+export async function landedAt(db: Database['db'], dispatch: Dispatch): Promise<Date | null> {
+  const [delivered] = await db
+    .select({ at: providerEvents.occurredAt })
+    .from(providerEvents)
+    .where(and(eq(providerEvents.dispatchId, dispatch.id), eq(providerEvents.kind, 'delivered')))
+    .limit(1);
+  return delivered?.at ?? dispatch.sentAt ?? null;
 }
 
 export async function findDispatchByProviderId(db: Database['db'], provider: string, providerMessageId: string): Promise<Dispatch | null> {

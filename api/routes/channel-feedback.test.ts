@@ -102,7 +102,7 @@ describe('channel feedback: provider webhooks, STOP/START, signed links, placeme
     // The same svix-id again (Resend's retry or a replay): acknowledged, not processed, kept as a replay.
     expect(await (await resendEvent('email.opened', d.providerMessageId!, email, {}, headers)).json()).toMatchObject({ status: 'duplicate_delivery' });
     expect(await resendEvent('email.clicked', d.providerMessageId!, email)).toHaveProperty('status', 200);
-    expect(await outcomeKinds(d.id)).toEqual(['clicked', 'delivered', 'opened']);
+    expect(await outcomeKinds(d.id)).toEqual(['clicked', 'delivered']); // the open came with the delivery: a machine's
     expect((await database.db.select().from(dispatches).where(eq(dispatches.id, d.id)))[0]?.status).toBe('delivered');
 
     const forged = await resendEvent('email.complained', d.providerMessageId!, email, {}, signResendWebhook(newResendWebhookSecret(), '{}'));
@@ -112,6 +112,24 @@ describe('channel feedback: provider webhooks, STOP/START, signed links, placeme
     expect(await outcomeKinds(d.id)).not.toContain('complained');
     const kept = await database.db.select().from(rejectedPayloads).where(eq(rejectedPayloads.source, 'resend'));
     expect(kept.map((r) => [r.status, (r.reason as { code: string }).code])).toEqual([[200, 'replayed'], [401, 'bad_signature'], [401, 'bad_signature']]);
+  });
+
+  it('flags an open on landing as a machine open (privacy proxies, scanners), and a later one as a person', async () => {
+    const { dispatch: d, email } = await sent('email');
+    const at = (type: string, createdAt: string) => {
+      const body = JSON.stringify({ type, created_at: createdAt, data: { email_id: d.providerMessageId, to: [email] } });
+      return fetch(`${base}/v1/webhooks/resend`, { method: 'POST', headers: { 'content-type': 'application/json', ...signResendWebhook(webhookSecret, body) }, body });
+    };
+    expect((await at('email.delivered', '2026-06-15T10:01:00.000Z')).status).toBe(200);
+    expect((await at('email.opened', '2026-06-15T10:01:12.000Z')).status).toBe(200);
+    expect((await at('email.opened', '2026-06-15T11:30:00.000Z')).status).toBe(200);
+    const opens = await database.db.select().from(providerEvents).where(and(eq(providerEvents.dispatchId, d.id), eq(providerEvents.kind, 'opened')));
+    expect(opens.map((o) => [o.occurredAt.toISOString(), o.detail]).sort()).toEqual([
+      ['2026-06-15T10:01:12.000Z', { type: 'email.opened', machineOpen: true }],
+      ['2026-06-15T11:30:00.000Z', { type: 'email.opened' }],
+    ]);
+    // The step's "opened" outcome is the person's open, not the proxy's.
+    expect((await database.db.select().from(outcomes).where(and(eq(outcomes.dispatchId, d.id), eq(outcomes.kind, 'opened')))).map((o) => o.occurredAt.toISOString())).toEqual(['2026-06-15T11:30:00.000Z']);
   });
 
   it('suppresses an address after a hard bounce or a complaint, and withdraws consent on a complaint', async () => {

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Resend } from 'resend';
 import type { ChannelApiOptions } from '../../channels/api-options.ts';
-import { findDispatchByProviderId, recordDispatchOutcome, recordProviderEvent, setConsent, type OutcomeKind } from '../../channels/feedback.ts';
+import { findDispatchByProviderId, landedAt, recordDispatchOutcome, recordProviderEvent, setConsent, type OutcomeKind } from '../../channels/feedback.ts';
+import { looksLikeMachineOpen } from '../../attribution/machine-opens.ts';
 import { suppress } from '../../channels/protection.ts';
 import { normaliseEmail } from '../../lib/pii.ts';
 import type { ApiContext } from '../context.ts';
@@ -66,16 +67,18 @@ export function resendWebhookRoutes(ctx: ApiContext, options: ChannelApiOptions)
         const occurredAt = event.created_at ? new Date(event.created_at) : new Date();
         const dispatch = await findDispatchByProviderId(ctx.database.db, 'resend', event.data.email_id);
         const hardBounce = kind === 'bounced' && (event.data.bounce?.type ?? 'Permanent') === 'Permanent';
+        // Resend does not say which opens a machine made (privacy proxies, scanners): one on landing is.
+        const machineOpen = kind === 'opened' && dispatch !== null && looksLikeMachineOpen(occurredAt, await landedAt(ctx.database.db, dispatch));
         const fresh = await recordProviderEvent(ctx.database.db, {
           provider: 'resend', providerEventId: header('id'), kind, occurredAt, dispatch,
-          detail: { type: event.type, ...(event.data.bounce ? { bounce: event.data.bounce } : {}) },
+          detail: { type: event.type, ...(event.data.bounce ? { bounce: event.data.bounce } : {}), ...(machineOpen ? { machineOpen: true } : {}) },
         });
         if (!fresh) return reply.code(200).send({ status: 'duplicate' });
         if (!dispatch) {
           ctx.logger.warn({ emailId: event.data.email_id, type: event.type }, 'Resend event for a message not in the ledger');
           return reply.code(200).send({ status: 'unknown_message' });
         }
-        if (kind !== 'bounced' || hardBounce) await recordDispatchOutcome(ctx.database.db, dispatch, kind, occurredAt, event.data.bounce?.message);
+        if (kind !== 'bounced' || hardBounce) await recordDispatchOutcome(ctx.database.db, dispatch, kind, occurredAt, event.data.bounce?.message, { machineOpen });
         const to = event.data.to?.[0];
         if ((hardBounce || kind === 'complained') && to) {
           await suppress(ctx.database.db, { shopId: dispatch.shopId, channel: 'email', addressHash: ctx.cipher.lookupHash(normaliseEmail(to)), reason: hardBounce ? 'hard_bounce' : 'complaint', source: 'resend' });
