@@ -49,7 +49,7 @@ describe('webhook replay window', () => {
       [{ channel: 'email', granted: true }, { channel: 'sms', granted: true }]);
     for (const [id, provider, message, channel] of [['dsp-re', 'resend', 're_msg_1', 'email'], ['dsp-tw', 'twilio', 'SM0123456789abcdef0123456789abcdef', 'sms']] as const) {
       await database.db.insert(dispatches).values({ id, idempotencyKey: id, shopId, customerId, workflowId: `cart-abandon:${shopId}:${customerId}:${id}`, step: 1,
-        channel, contentType: 'cart_reminder', status: 'sent', provider, providerMessageId: message, sentAt: new Date() });
+        channel, contentType: 'cart_reminder', status: 'sent', provider, providerMessageId: message, sentAt: new Date(Date.now() - 3_600_000) }); // sent an hour ago: an open now is a person's, not a machine's on landing
     }
     const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 300 }) });
     app = buildApi({ config: { TEMPORAL_TASK_QUEUE: 'q', JOURNEY_TIME_SCALE: 1, WORKER_METRICS_PORT: 9464 } as never, database, temporal, cipher, logger: createLogger('silent'), metrics: createMetrics() },
