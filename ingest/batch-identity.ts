@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { normaliseEmail, type PiiCipher } from '../lib/pii.ts';
 import type { CustomerRef } from './canonical.ts';
 import { identityKeys, mergeCustomer, newCustomerKey, type Tx } from './identity.ts';
-import { rowsOf } from './sql-rows.ts';
+import { run } from './sql-rows.ts';
 import { timezoneFromAddress } from './timezone.ts';
 
 // resolveCustomer's rules for a whole request at once: the customers and identities the request
@@ -58,7 +58,7 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
     if (!customers.has(r.customerId)) customers.set(r.customerId, { anonymous: r.anonymous, timezone: r.timezone, locale: r.locale, isNew: false, dirty: false });
   };
   if (wanted.length) {
-    const found = rowsOf<{ sourceId: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(await tx.execute(sql`
+    const found = (await run<{ sourceId: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(tx, sql`
       select f.* from jsonb_array_elements_text(${JSON.stringify(wanted)}::jsonb) as k(key)
       cross join lateral (select i.source_id as "sourceId", i.customer_id as "customerId", c.anonymous, c.timezone, c.locale
         from customer_identities i join customers c on c.id = i.customer_id
@@ -71,7 +71,7 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
   const emailMap = new Map<string, string>();
   const wantedHashes = [...new Set(hashes.filter((h): h is string => h !== undefined))];
   if (wantedHashes.length) {
-    const found = rowsOf<{ hash: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(await tx.execute(sql`
+    const found = (await run<{ hash: string; customerId: string; anonymous: boolean; timezone: string | null; locale: string | null }>(tx, sql`
       select h.hash, f.* from jsonb_array_elements_text(${JSON.stringify(wantedHashes)}::jsonb) as h(hash)
       cross join lateral (select k.customer_id as "customerId", c.anonymous, c.timezone, c.locale
         from contacts k join customers c on c.id = k.customer_id
@@ -149,13 +149,13 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
   // concurrent requests lock the same rows in the same order.
   const fresh = [...customers.entries()].filter(([id, c]) => c.isNew && !alias.has(id));
   if (fresh.length) {
-    await tx.execute(sql`insert into customers (id, shop_id, anonymous, timezone, locale)
+    await run(tx, sql`insert into customers (id, shop_id, anonymous, timezone, locale)
       select r.id, ${shopId}, r.a, r.t, r.l from jsonb_to_recordset(${JSON.stringify(fresh.map(([id, c]) => ({ id, a: c.anonymous, t: c.timezone, l: c.locale })))}::jsonb)
       as r(id text, a boolean, t text, l text)`);
   }
   const identities = [...newKeys.entries()].map(([k, id]) => ({ k, c: final(id) })).sort((a, b) => (a.k < b.k ? -1 : 1));
   if (identities.length) {
-    const won = rowsOf<{ k: string }>(await tx.execute(sql`insert into customer_identities (shop_id, source, source_id, customer_id)
+    const won = (await run<{ k: string }>(tx, sql`insert into customer_identities (shop_id, source, source_id, customer_id)
       select ${shopId}, ${source}, r.k, r.c from jsonb_to_recordset(${JSON.stringify(identities)}::jsonb) as r(k text, c text)
       on conflict do nothing returning source_id as k`));
     if (won.length < identities.length) throw new IdentityRace('another request created the same visitor at the same time');
@@ -163,7 +163,7 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
   for (const [from, into] of merges) await mergeCustomer(tx, from, final(into));
   const changed = [...customers.entries()].filter(([id, c]) => !c.isNew && c.dirty && !alias.has(id)).sort(([a], [b]) => (a < b ? -1 : 1));
   if (changed.length) {
-    await tx.execute(sql`update customers c set timezone = coalesce(r.t, c.timezone), locale = coalesce(r.l, c.locale), anonymous = r.a
+    await run(tx, sql`update customers c set timezone = coalesce(r.t, c.timezone), locale = coalesce(r.l, c.locale), anonymous = r.a
       from jsonb_to_recordset(${JSON.stringify(changed.map(([id, k]) => ({ id, t: k.timezone, l: k.locale, a: k.anonymous })))}::jsonb)
       as r(id text, t text, l text, a boolean) where c.id = r.id`);
   }
@@ -172,7 +172,7 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
     p: p.phone ? cipher.encrypt(p.phone) : null, ph: p.phone ? cipher.lookupHash(p.phone) : null,
   })).sort((a, b) => (a.id < b.id ? -1 : 1));
   if (contactRows.length) {
-    await tx.execute(sql`insert into contacts (customer_id, shop_id, email_enc, email_hash, phone_enc, phone_hash, updated_at)
+    await run(tx, sql`insert into contacts (customer_id, shop_id, email_enc, email_hash, phone_enc, phone_hash, updated_at)
       select r.id, ${shopId}, r.e, r.eh, r.p, r.ph, now() from jsonb_to_recordset(${JSON.stringify(contactRows)}::jsonb)
       as r(id text, e text, eh text, p text, ph text)
       on conflict (customer_id) do update set email_enc = coalesce(excluded.email_enc, contacts.email_enc), email_hash = coalesce(excluded.email_hash, contacts.email_hash),

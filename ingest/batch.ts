@@ -10,7 +10,7 @@ import { ConcurrentWrite, isDatabaseUnavailable, isRetryable } from './errors.ts
 import type { Tx } from './identity.ts';
 import { isOrderEvent, planOrders, writeOrders } from './orders.ts';
 import { isSiteVisit, recordSiteVisits, type SiteVisit } from './site-activity.ts';
-import { rowsOf } from './sql-rows.ts';
+import { run } from './sql-rows.ts';
 
 // A request's events stored set-wise, with the same rules and the same order as applyEvent one by one:
 // a fixed number of statements for views, dwell reports, cart changes, identifies and orders whatever
@@ -29,7 +29,7 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
   const duplicate: EntryResult = { ok: true, effect: { duplicate: true } };
 
   // Dedupe on (shop, source, eventId), against the table and within the request.
-  const stored = new Set(rowsOf<{ id: string }>(await tx.execute(sql`select e.id from jsonb_array_elements_text(${ids(batch.map((e) => e.eventId))}::jsonb) as k(key)
+  const stored = new Set((await run<{ id: string }>(tx, sql`select e.id from jsonb_array_elements_text(${ids(batch.map((e) => e.eventId))}::jsonb) as k(key)
     cross join lateral (select source_event_id as id from events where shop_id = ${shopId} and source = ${source} and source_event_id = k.key offset 0) e`)).map((r) => r.id));
   const live: number[] = [];
   batch.forEach((e, i) => {
@@ -56,22 +56,24 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
       const f = eventRowFields(e);
       return { c: customerOf(i), y: e.type, e: e.eventId, t: e.occurredAt, p: dwell.productOf.get(i) ?? f.productId, d: dwell.raisedInBatch.get(e.eventId) ?? f.dwellMs, j: f.props };
     });
-    const inserted = rowsOf<{ id: string }>(await tx.execute(sql`insert into events (shop_id, customer_id, type, source, source_event_id, occurred_at, product_id, dwell_ms, props)
+    const inserted = (await run<{ id: string }>(tx, sql`insert into events (shop_id, customer_id, type, source, source_event_id, occurred_at, product_id, dwell_ms, props)
       select ${shopId}, r.c, r.y, ${source}, r.e, r.t, r.p, r.d, r.j
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(c text, y text, e text, t timestamptz, p text, d integer, j jsonb)
       on conflict do nothing returning source_event_id as id`));
     if (inserted.length < rows.length) throw new ConcurrentWrite('an event of this request was stored by another request meanwhile');
   }
   if (carts.final.length) {
-    await tx.execute(sql`insert into carts (shop_id, id, customer_id, items, value_minor, currency, status, updated_at)
+    await run(tx, sql`insert into carts (shop_id, id, customer_id, items, value_minor, currency, status, updated_at)
       select ${shopId}, r.id, r.c, r.i, r.v, r.cur, r.s, r.at from jsonb_to_recordset(${JSON.stringify(carts.final)}::jsonb)
       as r(id text, c text, i jsonb, v integer, cur text, s text, at timestamptz)
       on conflict (shop_id, id) do update set customer_id = excluded.customer_id, items = excluded.items, value_minor = excluded.value_minor,
         currency = excluded.currency, status = excluded.status, updated_at = excluded.updated_at`);
   }
   if (dwell.updates.length) {
-    await tx.execute(sql`update events e set dwell_ms = r.d from jsonb_to_recordset(${JSON.stringify(dwell.updates)}::jsonb) as r(id bigint, d integer)
-      where e.id = r.id and coalesce(e.dwell_ms, 0) < r.d`);
+    // `id = any(array(...))` on the key keeps the plan an index look-up per row, prepared or not.
+    const raised = JSON.stringify(dwell.updates);
+    await run(tx, sql`update events e set dwell_ms = r.d from jsonb_to_recordset(${raised}::jsonb) as r(id bigint, d integer)
+      where e.id = any(array(select (x->>'id')::bigint from jsonb_array_elements(${raised}::jsonb) x)) and e.id = r.id and coalesce(e.dwell_ms, 0) < r.d`);
   }
   const createdOrders = await writeOrders(tx, shopId, source, orders);
   const updates = setWise.filter((i) => batch[i]!.type === 'customer_updated');
@@ -127,7 +129,7 @@ async function planCarts(tx: Tx, shopId: string, batch: CanonicalEvent[], live: 
   const states = new Map<number, CartState>();
   const carts = new Map<string, { items: CartItem[]; currency: string; customerId: string; at: string }>();
   if (changes.length === 0) return { states, final: [] };
-  const current = rowsOf<{ id: string; items: CartItem[]; currency: string; customerId: string; at: string }>(await tx.execute(sql`
+  const current = (await run<{ id: string; items: CartItem[]; currency: string; customerId: string; at: string }>(tx, sql`
     select c.* from jsonb_array_elements_text(${ids(changes.map((i) => (batch[i] as CartEvent).cartId))}::jsonb) as k(key)
     cross join lateral (select id, items, currency, customer_id as "customerId", updated_at as at from carts
       where shop_id = ${shopId} and id = k.key offset 0 for update) c`));
@@ -169,7 +171,7 @@ async function planDwell(tx: Tx, shopId: string, source: string, batch: Canonica
     const inBatch = new Set(live.map((i) => batch[i]!.eventId));
     const wanted = reports.map((i) => (batch[i] as Extract<CanonicalEvent, { type: 'product_dwell' }>).viewEventId).filter((v) => !inBatch.has(v));
     if (wanted.length) {
-      const found = rowsOf<{ rowId: string; id: string; productId: string | null; dwellMs: number | null; at: string }>(await tx.execute(sql`
+      const found = (await run<{ rowId: string; id: string; productId: string | null; dwellMs: number | null; at: string }>(tx, sql`
         select v.* from jsonb_array_elements_text(${ids(wanted)}::jsonb) as k(key)
         cross join lateral (select id as "rowId", source_event_id as id, product_id as "productId", dwell_ms as "dwellMs", occurred_at as at from events
           where shop_id = ${shopId} and source = ${source} and source_event_id = k.key offset 0 for update) v`));

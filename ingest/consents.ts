@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { CustomerEvent } from './canonical.ts';
 import type { Tx } from './identity.ts';
-import { rowsOf } from './sql-rows.ts';
+import { run } from './sql-rows.ts';
 
 type ConsentChannel = 'email' | 'sms' | 'whatsapp' | 'push';
 type CustomerUpdate = Extract<CustomerEvent, { type: 'customer_updated' }>;
@@ -26,7 +26,7 @@ export async function recordConsentsOf(tx: Tx, shopId: string, source: string, u
   if (asking.length === 0) return withdrawn;
   const ids = [...new Set(asking.map((u) => u.customerId))];
   const latest = new Map<string, { granted: boolean; recordedAt: Date }>();
-  for (const r of rowsOf<{ customerId: string; channel: string; granted: boolean; recordedAt: string | Date }>(await tx.execute(sql`
+  for (const r of (await run<{ customerId: string; channel: string; granted: boolean; recordedAt: string | Date }>(tx, sql`
     select k.id as "customerId", l.channel, l.granted, l.recorded_at as "recordedAt"
     from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as k(id)
     cross join lateral (select distinct on (channel) channel, granted, recorded_at from consents
@@ -47,7 +47,7 @@ export async function recordConsentsOf(tx: Tx, shopId: string, source: string, u
   });
   if (rows.length) {
     // Ids follow the order of the changes, the tie-break between consents recorded at the same instant.
-    await tx.execute(sql`insert into consents (shop_id, customer_id, channel, granted, source, recorded_at)
+    await run(tx, sql`insert into consents (shop_id, customer_id, channel, granted, source, recorded_at)
       select ${shopId}, r.c, r.ch, r.g, ${source}, r.at from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as e(v, ord)
       cross join lateral jsonb_to_record(e.v) as r(c text, ch text, g boolean, at timestamptz) order by e.ord`);
   }

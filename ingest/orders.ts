@@ -5,7 +5,7 @@ import type { CanonicalEvent, CustomerEvent, orderSnapshot } from './canonical.t
 import { ConcurrentWrite, IngestError } from './errors.ts';
 import type { Tx } from './identity.ts';
 import { deriveOrderState, refundInShopCurrency, type OrderFact, type OrderMoney } from './order-status.ts';
-import { rowsOf } from './sql-rows.ts';
+import { run } from './sql-rows.ts';
 
 /** The canonical order id for a source's order, as stored by applyEvent. */
 export const canonicalOrderId = (shopId: string, source: string, sourceOrderId: string) => `ord_${shopId}_${source}_${sourceOrderId}`;
@@ -34,7 +34,7 @@ export async function applyOrderEvent(tx: Tx, shopId: string, source: string, cu
 
 /** The customer an order belongs to, if we hold the order. */
 export async function orderCustomer(tx: Tx, shopId: string, source: string, sourceOrderId: string): Promise<string | undefined> {
-  const [row] = rowsOf<{ customerId: string }>(await tx.execute(sql`select customer_id as "customerId" from orders where id = ${canonicalOrderId(shopId, source, sourceOrderId)}`));
+  const [row] = (await run<{ customerId: string }>(tx, sql`select customer_id as "customerId" from orders where id = ${canonicalOrderId(shopId, source, sourceOrderId)}`));
   return row?.customerId;
 }
 
@@ -70,7 +70,7 @@ export async function planOrders(tx: Tx, shopId: string, source: string, batch: 
   if (indexes.length === 0) return plan;
   const ids = [...new Set(indexes.map((i) => canonicalOrderId(shopId, source, (batch[i] as OrderEvent).orderId)))];
   const held = new Map<string, Held>();
-  for (const o of rowsOf<Held & { id: string }>(await tx.execute(sql`
+  for (const o of (await run<Held & { id: string }>(tx, sql`
     select o.* from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as k(id)
     cross join lateral (select id, customer_id as "customerId", currency, total_minor as "totalMinor", presentment_currency as "presentmentCurrency",
       presentment_total_minor as "presentmentTotalMinor" from orders where id = k.id offset 0) o`))) {
@@ -123,7 +123,7 @@ export async function planOrders(tx: Tx, shopId: string, source: string, batch: 
 export async function writeOrders(tx: Tx, shopId: string, source: string, plan: OrderPlan): Promise<string[]> {
   if (plan.touched.length === 0) return [];
   const creates = [...plan.creates].sort((a, b) => (a.id < b.id ? -1 : 1));
-  const [written] = rowsOf<{ created: string[] | null }>(await tx.execute(sql`
+  const [written] = (await run<{ created: string[] | null }>(tx, sql`
     with o as (
       insert into orders (id, shop_id, source, source_id, customer_id, status, currency, total_minor, discount_minor, placed_at, presentment_currency, presentment_total_minor)
       select r.id, ${shopId}, ${source}, r.s, r.c, 'placed', r.cur, r.t, r.d, r.at, r.pc, r.pt
@@ -146,8 +146,8 @@ export async function writeOrders(tx: Tx, shopId: string, source: string, plan: 
   const created = written?.created ?? [];
   if (created.length < creates.length) throw new ConcurrentWrite('an order of this request was created by another request meanwhile');
 
-  const orders = rowsOf<OrderMoney & { id: string; status: OrderStatus; refundedMinor: number; paidAt: string | null; fulfilledAt: string | null;
-    cancelledAt: string | null; facts: { kind: OrderFact['kind']; amountMinor: number; currency: string | null; occurredAt: string }[] }>(await tx.execute(sql`
+  const orders = (await run<OrderMoney & { id: string; status: OrderStatus; refundedMinor: number; paidAt: string | null; fulfilledAt: string | null;
+    cancelledAt: string | null; facts: { kind: OrderFact['kind']; amountMinor: number; currency: string | null; occurredAt: string }[] }>(tx, sql`
     select o.*, coalesce((select jsonb_agg(jsonb_build_object('kind', f.kind, 'amountMinor', f.amount_minor, 'currency', f.currency, 'occurredAt', f.occurred_at))
       from order_facts f where f.shop_id = ${shopId} and f.source = ${source} and f.source_order_id = o."sourceId"), '[]'::jsonb) as facts
     from jsonb_array_elements_text(${JSON.stringify(plan.touched)}::jsonb) as k(id)
@@ -162,7 +162,7 @@ export async function writeOrders(tx: Tx, shopId: string, source: string, plan: 
     return same ? [] : [next];
   });
   if (changed.length) {
-    await tx.execute(sql`update orders o set status = r.st, refunded_minor = r.r, paid_at = r.p, fulfilled_at = r.f, cancelled_at = r.c, updated_at = now()
+    await run(tx, sql`update orders o set status = r.st, refunded_minor = r.r, paid_at = r.p, fulfilled_at = r.f, cancelled_at = r.c, updated_at = now()
       from jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) as r(id text, st text, r integer, p timestamptz, f timestamptz, c timestamptz) where o.id = r.id`);
   }
   return created;

@@ -4,7 +4,7 @@ import { defaultShopModelState, newCustomerModelState, type CustomerModelState, 
 import { recordSiteActivity } from '../models/update.ts';
 import type { CanonicalEvent } from './canonical.ts';
 import type { Tx } from './identity.ts';
-import { rowsOf } from './sql-rows.ts';
+import { run } from './sql-rows.ts';
 
 // Site visits as evidence of when a customer is around (models/update.ts#recordSiteActivity): every
 // event the customer made on the shop's site folds its hour of week into the customer's model state,
@@ -42,7 +42,7 @@ export async function recordSiteVisits(tx: Tx, shopId: string, visits: SiteVisit
 /** Returns the visits whose new state lost a race to a concurrent insert. */
 async function recordOnce(tx: Tx, shopId: string, visits: SiteVisit[]): Promise<SiteVisit[]> {
   const ids = [...new Set(visits.map((v) => v.customerId))].sort();
-  const rows = rowsOf<{ id: string; customerTz: string | null; shopTz: string; halfLife: number | null; state: CustomerModelState | null }>(await tx.execute(sql`
+  const rows = (await run<{ id: string; customerTz: string | null; shopTz: string; halfLife: number | null; state: CustomerModelState | null }>(tx, sql`
     select c.id, c.timezone as "customerTz", s.timezone as "shopTz", s.half_life as "halfLife", m.state
     from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) with ordinality as k(id, n)
     cross join lateral (select id, timezone from customers where id = k.id and shop_id = ${shopId} offset 0) c
@@ -65,7 +65,7 @@ async function recordOnce(tx: Tx, shopId: string, visits: SiteVisit[]): Promise<
   }
   if (next.size === 0) return [];
   const written = [...next.entries()].map(([id, w]) => ({ id, s: w.state, n: w.isNew }));
-  const [result] = rowsOf<{ inserted: string[] | null }>(await tx.execute(sql`
+  const [result] = (await run<{ inserted: string[] | null }>(tx, sql`
     with r as (select * from jsonb_to_recordset(${JSON.stringify(written)}::jsonb) as r(id text, s jsonb, n boolean)),
     ins as (insert into customer_model_states (customer_id, shop_id, state) select r.id, ${shopId}, r.s from r where r.n
       on conflict do nothing returning customer_id),
@@ -91,17 +91,17 @@ export function mergeHourCounts(into: HourCounts | null, from: HourCounts | null
  * (an anonymous visitor has no sends, so that is all the evidence there is).
  */
 export async function mergeModelState(tx: Tx, from: string, into: string): Promise<void> {
-  const rows = rowsOf<{ id: string; state: CustomerModelState; halfLife: number | null }>(await tx.execute(sql`
+  const rows = (await run<{ id: string; state: CustomerModelState; halfLife: number | null }>(tx, sql`
     select m.customer_id as id, m.state, (select (s.state->>'halfLifeDays')::float8 from shop_model_states s where s.shop_id = m.shop_id) as "halfLife"
     from customer_model_states m where m.customer_id in (${from}, ${into}) order by m.customer_id for update`));
   const theirs = rows.find((r) => r.id === from);
   if (!theirs) return;
   const ours = rows.find((r) => r.id === into);
   if (!ours) {
-    await tx.execute(sql`update customer_model_states set customer_id = ${into}, updated_at = now() where customer_id = ${from}`);
+    await run(tx, sql`update customer_model_states set customer_id = ${into}, updated_at = now() where customer_id = ${from}`);
     return;
   }
   const siteActivity = mergeHourCounts(ours.state.siteActivity, theirs.state.siteActivity, ours.halfLife ?? defaultShopModelState().halfLifeDays);
-  await tx.execute(sql`update customer_model_states set state = ${JSON.stringify({ ...ours.state, siteActivity })}::jsonb, updated_at = now() where customer_id = ${into}`);
-  await tx.execute(sql`delete from customer_model_states where customer_id = ${from}`);
+  await run(tx, sql`update customer_model_states set state = ${JSON.stringify({ ...ours.state, siteActivity })}::jsonb, updated_at = now() where customer_id = ${into}`);
+  await run(tx, sql`delete from customer_model_states where customer_id = ${from}`);
 }

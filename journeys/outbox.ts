@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../ingest/identity.ts';
+import { run } from '../ingest/sql-rows.ts';
 import type { JourneyTrigger } from './triggers.ts';
 
 // The trigger outbox, write side: triggers of stored events are written in the transaction that stores
@@ -38,11 +39,10 @@ export async function enqueueTriggers(tx: Tx, triggers: JourneyTrigger[]): Promi
   // One statement: the update sees the outbox as it was before the statement, so it never coalesces
   // the rows being inserted. Ids follow the order of the list (the sequence is drawn in the select's
   // order), which is the order the dispatcher fires one customer's triggers in.
-  await tx.execute(sql`with coalesced as (
-      update trigger_outbox t set status = 'coalesced'
-      from jsonb_to_recordset(${JSON.stringify(carts)}::jsonb) as r(s text, c text)
-      cross join lateral (select id from trigger_outbox where shop_id = r.s and coalesce_key = r.c and status = 'pending' offset 0) w
-      where t.id = w.id and t.status = 'pending')
+  await run(tx, sql`with coalesced as (
+      update trigger_outbox set status = 'coalesced' where status = 'pending' and id = any(array(
+        select w.id from jsonb_to_recordset(${JSON.stringify(carts)}::jsonb) as r(s text, c text)
+        cross join lateral (select id from trigger_outbox where shop_id = r.s and coalesce_key = r.c and status = 'pending' offset 0) w)))
     insert into trigger_outbox (shop_id, order_key, coalesce_key, kind, payload)
     select r.s, r.o, r.c, r.k, r.p from jsonb_array_elements(${JSON.stringify(rows)}::jsonb) with ordinality as e(v, ord)
     cross join lateral jsonb_to_record(e.v) as r(s text, o text, c text, k text, p jsonb) order by e.ord`);
