@@ -67,13 +67,13 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
 
     const metricsBind = `127.0.0.1:${config.WORKER_METRICS_PORT}`;
     installRuntimeOnce(logger, parts.worker ? metricsBind : null);
-    const connection = await Connection.connect({ address });
+    const connection = await untilReachable(logger, `Temporal at ${address}`, () => Connection.connect({ address }));
     stoppers.push(() => connection.close());
     const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 
     let worker: Worker | null = null;
     if (parts.worker) {
-      const native = await NativeConnection.connect({ address });
+      const native = await untilReachable(logger, `Temporal at ${address}`, () => NativeConnection.connect({ address }));
       stoppers.push(() => native.close());
       worker = await createJourneyWorker({
         connection: native,
@@ -164,6 +164,33 @@ async function migrateWithRetry(database: Database, logger: Logger, where: strin
       if (++failures >= 3) throw error;
       await new Promise((r) => setTimeout(r, 1000 * failures));
     }
+  }
+}
+
+/**
+ * A process started while Temporal is down (restarting, or not up yet) waits for it with a log line
+ * per try instead of exiting; the SDK's connect already waits about 10 s per try.
+ */
+async function untilReachable<T>(logger: Logger, what: string, connect: () => Promise<T>): Promise<T> {
+  // Stopped while waiting: nothing is running yet, so exit (the SDK's Runtime would swallow the first signal).
+  const quit = (signal: NodeJS.Signals) => {
+    logger.warn({ signal }, `stopped while waiting for ${what}`);
+    process.exit(1);
+  };
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const connected = await connect();
+        if (attempt > 1) logger.info({ attempt }, `${what} reachable`);
+        return connected;
+      } catch (error) {
+        logger.warn({ reason: unavailableReason(error), attempt }, `${what} not reachable at start-up: waiting for it, next try in 2 s`);
+        if (attempt === 1) process.once('SIGTERM', quit).once('SIGINT', quit);
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
+    }
+  } finally {
+    process.off('SIGTERM', quit).off('SIGINT', quit);
   }
 }
 
