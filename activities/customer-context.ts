@@ -47,17 +47,26 @@ export async function loadCustomerContext(db: Db, shopId: string, customerId: st
       .where(and(eq(contacts.shopId, shopId), eq(contacts.customerId, customerId))),
   ]);
   if (!row) throw new UnknownCustomerError(shopId, customerId);
+  return customerContextFrom(row.customer, row.shop, consentRows, { email: Boolean(contact?.email), phone: Boolean(contact?.phone) });
+}
+
+/** The context from the customer's and shop's rows, their consents newest first, and which addresses exist. */
+export function customerContextFrom(
+  customer: { timezone: string | null; locale: string | null; stage: string },
+  shop: { timezone: string; currency: string; quietStartMinute: number; quietEndMinute: number },
+  consentsNewestFirst: { channel: string; granted: boolean }[],
+  addresses: { email: boolean; phone: boolean },
+): CustomerContext {
   const consent: Partial<Record<Channel, boolean>> = {};
-  for (const c of consentRows) consent[c.channel as Channel] ??= c.granted;
-  const reachable = reachableChannels({ email: Boolean(contact?.email), phone: Boolean(contact?.phone) });
+  for (const c of consentsNewestFirst) consent[c.channel as Channel] ??= c.granted;
   return {
-    timezone: row.customer.timezone ?? row.shop.timezone,
-    locale: row.customer.locale,
-    stage: row.customer.stage,
-    currency: row.shop.currency,
-    quietStartMinute: row.shop.quietStartMinute,
-    quietEndMinute: row.shop.quietEndMinute,
+    timezone: customer.timezone ?? shop.timezone,
+    locale: customer.locale,
+    stage: customer.stage,
+    currency: shop.currency,
+    quietStartMinute: shop.quietStartMinute,
+    quietEndMinute: shop.quietEndMinute,
     consent,
-    reachable,
+    reachable: reachableChannels(addresses),
   };
 }

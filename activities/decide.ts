@@ -1,10 +1,11 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { decisions, products } from '../db/schema.ts';
-import { discountSegmentKey, loadCustomerModel, loadDiscountSegment, loadShopModel } from '../learning/model-store.ts';
+import { and, eq } from 'drizzle-orm';
+import { decisions } from '../db/schema.ts';
+import { discountSegmentKey } from '../learning/model-store.ts';
+import { newDiscountSegmentState } from '../models/state.ts';
 import { decideStep, decisionRecord } from '../learning/decide-core.ts';
 import type { VariantChanges } from '../db/schema-experiments.ts';
 import type { DecideRequest, Decision } from '../workflows/types.ts';
-import { loadCustomerContext } from './customer-context.ts';
+import { loadDecideInputs } from './decide-inputs.ts';
 import type { ActivityDeps } from './deps.ts';
 
 /**
@@ -15,18 +16,12 @@ import type { ActivityDeps } from './deps.ts';
 export function createDecide(deps: ActivityDeps) {
   return async function decide(request: DecideRequest, changes?: VariantChanges): Promise<Decision> {
     const { db } = deps.database;
-    // The workflow's clock, not the activity's: replays and time-skipping tests see the same decision.
-    const now = request.earliest;
-    // Independent reads go out together; on Postgres each takes its own pooled connection.
-    const [stored, context, shop, prices] = await Promise.all([
-      storedDecision(deps, request),
-      loadCustomerContext(db, request.shopId, request.customerId),
-      loadShopModel(db, request.shopId),
-      pricesNow(deps, request),
-    ]);
-    if (stored) return stored;
-    const customer = await loadCustomerModel(db, request.shopId, request.customerId, context.timezone, now);
-    const discount = await loadDiscountSegment(db, request.shopId, discountSegmentKey(customer.lifecycle.stage), now);
+    // One statement reads the stored decision, the customer's context and every model state needed.
+    const inputs = await loadDecideInputs(deps.database, request);
+    if (inputs.stored) return inputs.stored;
+    const { context, shop, customer, pricesMinor: prices } = inputs;
+    const segment = discountSegmentKey(customer.lifecycle.stage);
+    const discount = inputs.discountSegments[segment] ?? newDiscountSegmentState(segment, request.earliest);
     const basketValueMinor = Object.values(prices).reduce((sum, p) => sum + p, 0);
     const decided = decideStep({ request, context, shop, customer, discount, basketValueMinor, timeScale: deps.timeScale, changes: changes ?? null });
     const model = decided.model;
@@ -57,14 +52,4 @@ async function storedDecision(deps: ActivityDeps, request: DecideRequest): Promi
   if (!row) return null;
   const { model: _model, ...decision } = row.decision as unknown as Decision & { model?: unknown };
   return decision;
-}
-
-/** What the products the touch is about cost now, by product ID (their sum is the value at stake). */
-async function pricesNow(deps: ActivityDeps, request: DecideRequest): Promise<Record<string, number>> {
-  if (request.productIds.length === 0) return {};
-  const rows = await deps.database.db
-    .select({ id: products.id, priceMinor: products.priceMinor })
-    .from(products)
-    .where(and(eq(products.shopId, request.shopId), inArray(products.id, request.productIds)));
-  return Object.fromEntries(rows.map((p) => [p.id, p.priceMinor]));
 }

@@ -34,14 +34,29 @@ export async function loadShopModel(db: Reader, shopId: string): Promise<ShopMod
     .leftJoin(shopModelStates, eq(shopModelStates.shopId, shops.id))
     .where(eq(shops.id, shopId));
   if (!row) throw new Error(`shop ${shopId} does not exist`);
-  const state = row.state ?? defaultShopModelState();
+  return shopModelFrom(row.state, row.thresholds, row.shop);
+}
+
+/** The shop's model from its stored state (null: the default) and its settings. */
+export function shopModelFrom(
+  stored: ShopModelState | null,
+  thresholds: StageThresholds | null,
+  shop: { quietStartMinute: number; quietEndMinute: number; settings: unknown },
+): ShopModel {
+  const state = stored ?? defaultShopModelState();
   // Quiet hours are the shop's setting; the model reads them from its own state.
   const withShopSettings: ShopModelState = {
     ...state,
-    quietHours: { start: hhmm(row.shop.quietStartMinute), end: hhmm(row.shop.quietEndMinute) },
+    quietHours: { start: hhmm(shop.quietStartMinute), end: hhmm(shop.quietEndMinute) },
   };
-  const marginRate = Number((row.shop.settings as { marginRate?: unknown }).marginRate ?? 0.4);
-  return { state: withShopSettings, thresholds: row.thresholds ?? DEFAULT_STAGE_THRESHOLDS, marginRate: Number.isFinite(marginRate) ? marginRate : 0.4 };
+  const marginRate = Number(((shop.settings ?? {}) as { marginRate?: unknown }).marginRate ?? 0.4);
+  return { state: withShopSettings, thresholds: thresholds ?? DEFAULT_STAGE_THRESHOLDS, marginRate: Number.isFinite(marginRate) ? marginRate : 0.4 };
+}
+
+/** A stored customer state (null: a new one) in the customer's current time zone. */
+export function customerModelFrom(stored: CustomerModelState | null, timeZone: string, now: string): CustomerModelState {
+  const state = stored ?? newCustomerModelState(timeZone, now);
+  return state.timeZone === timeZone ? state : { ...state, timeZone };
 }
 
 /** The customer's model state; `forUpdate` locks the row so concurrent outcomes apply one after another. */
@@ -58,8 +73,7 @@ export async function loadCustomerModel(
     .from(customerModelStates)
     .where(and(eq(customerModelStates.shopId, shopId), eq(customerModelStates.customerId, customerId)));
   const [row] = options.forUpdate ? await query.for('update') : await query;
-  const state = row?.state ?? newCustomerModelState(timeZone, now);
-  return state.timeZone === timeZone ? state : { ...state, timeZone };
+  return customerModelFrom(row?.state ?? null, timeZone, now);
 }
 
 export async function saveCustomerModel(tx: Tx, shopId: string, customerId: string, state: CustomerModelState): Promise<void> {
