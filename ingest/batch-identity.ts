@@ -33,18 +33,14 @@ export class IdentityRace extends Error {
 
 /**
  * Resolves the customers of a request's events. When a concurrent request created one of the same
- * visitors first, this request's attempt is rolled back to a savepoint and planned again, now seeing
- * the other's (committed) customer, instead of failing the whole request.
+ * visitors first, IdentityRace is thrown once that request has committed: the caller's transaction
+ * runs again (applyEvents retries it) and finds the other's customer. This comes second in the
+ * request's transaction, after the dedupe look-up, so a retry repeats little; a savepoint here cost
+ * two round trips on every request.
  */
 export async function resolveCustomers(tx: Tx, cipher: PiiCipher, shopId: string, source: string, refs: (CustomerRef | undefined)[]): Promise<(ResolvedRef | undefined)[]> {
   if (refs.every((r) => r === undefined)) return refs.map(() => undefined);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await tx.transaction((sp) => resolveOnce(sp, cipher, shopId, source, refs));
-    } catch (error) {
-      if (!(error instanceof IdentityRace) || attempt >= 8) throw error;
-    }
-  }
+  return resolveOnce(tx, cipher, shopId, source, refs);
 }
 
 async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: string, refs: (CustomerRef | undefined)[]): Promise<(ResolvedRef | undefined)[]> {
@@ -147,32 +143,34 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
 
   // Write what changed. New customers first (identities and merges point at them), in key order so
   // concurrent requests lock the same rows in the same order.
-  const fresh = [...customers.entries()].filter(([id, c]) => c.isNew && !alias.has(id));
-  if (fresh.length) {
-    await run(tx, sql`insert into customers (id, shop_id, anonymous, timezone, locale)
-      select r.id, ${shopId}, r.a, r.t, r.l from jsonb_to_recordset(${JSON.stringify(fresh.map(([id, c]) => ({ id, a: c.anonymous, t: c.timezone, l: c.locale })))}::jsonb)
-      as r(id text, a boolean, t text, l text)`);
-  }
+  const fresh = [...customers.entries()].filter(([id, c]) => c.isNew && !alias.has(id)).map(([id, c]) => ({ id, a: c.anonymous, t: c.timezone, l: c.locale }));
   const identities = [...newKeys.entries()].map(([k, id]) => ({ k, c: final(id) })).sort((a, b) => (a.k < b.k ? -1 : 1));
-  if (identities.length) {
-    const won = (await run<{ k: string }>(tx, sql`insert into customer_identities (shop_id, source, source_id, customer_id)
-      select ${shopId}, ${source}, r.k, r.c from jsonb_to_recordset(${JSON.stringify(identities)}::jsonb) as r(k text, c text)
-      on conflict do nothing returning source_id as k`));
-    if (won.length < identities.length) throw new IdentityRace('another request created the same visitor at the same time');
+  if (fresh.length || identities.length) {
+    // One statement; the identities' reference to a new customer is checked at its end.
+    const [written] = await run<{ won: number }>(tx, sql`with c as (
+        insert into customers (id, shop_id, anonymous, timezone, locale)
+        select r.id, ${shopId}, r.a, r.t, r.l from jsonb_to_recordset(${JSON.stringify(fresh)}::jsonb) as r(id text, a boolean, t text, l text)),
+      i as (
+        insert into customer_identities (shop_id, source, source_id, customer_id)
+        select ${shopId}, ${source}, r.k, r.c from jsonb_to_recordset(${JSON.stringify(identities)}::jsonb) as r(k text, c text)
+        on conflict do nothing returning 1)
+      select count(*)::int as won from i`);
+    if ((written?.won ?? 0) < identities.length) throw new IdentityRace('another request created the same visitor at the same time');
   }
   for (const [from, into] of merges) await mergeCustomer(tx, from, final(into));
-  const changed = [...customers.entries()].filter(([id, c]) => !c.isNew && c.dirty && !alias.has(id)).sort(([a], [b]) => (a < b ? -1 : 1));
-  if (changed.length) {
-    await run(tx, sql`update customers c set timezone = coalesce(r.t, c.timezone), locale = coalesce(r.l, c.locale), anonymous = r.a
-      from jsonb_to_recordset(${JSON.stringify(changed.map(([id, k]) => ({ id, t: k.timezone, l: k.locale, a: k.anonymous })))}::jsonb)
-      as r(id text, t text, l text, a boolean) where c.id = r.id`);
-  }
+  const changed = [...customers.entries()].filter(([id, c]) => !c.isNew && c.dirty && !alias.has(id)).sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([id, k]) => ({ id, t: k.timezone, l: k.locale, a: k.anonymous }));
   const contactRows = [...contactPlans.entries()].map(([id, p]) => ({
     id: final(id), e: p.email ? cipher.encrypt(p.email) : null, eh: p.emailHash ?? null,
     p: p.phone ? cipher.encrypt(p.phone) : null, ph: p.phone ? cipher.lookupHash(p.phone) : null,
   })).sort((a, b) => (a.id < b.id ? -1 : 1));
-  if (contactRows.length) {
-    await run(tx, sql`insert into contacts (customer_id, shop_id, email_enc, email_hash, phone_enc, phone_hash, updated_at)
+  if (changed.length || contactRows.length) {
+    // `id = any(array(...))` keeps the update an index look-up per customer whatever the plan.
+    await run(tx, sql`with u as (
+        update customers c set timezone = coalesce(r.t, c.timezone), locale = coalesce(r.l, c.locale), anonymous = r.a
+        from jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) as r(id text, t text, l text, a boolean)
+        where c.id = any(array(select x->>'id' from jsonb_array_elements(${JSON.stringify(changed)}::jsonb) x)) and c.id = r.id)
+      insert into contacts (customer_id, shop_id, email_enc, email_hash, phone_enc, phone_hash, updated_at)
       select r.id, ${shopId}, r.e, r.eh, r.p, r.ph, now() from jsonb_to_recordset(${JSON.stringify(contactRows)}::jsonb)
       as r(id text, e text, eh text, p text, ph text)
       on conflict (customer_id) do update set email_enc = coalesce(excluded.email_enc, contacts.email_enc), email_hash = coalesce(excluded.email_hash, contacts.email_hash),

@@ -50,30 +50,32 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
   const customerOf = (i: number) => (orders.events.has(i) ? orders.events.get(i)!.customerId : resolved[i]!.customerId);
 
   const setWise = live.filter((i) => SET_WISE.has(batch[i]!.type) && !results[i]);
-  if (setWise.length) {
-    const rows = setWise.map((i) => {
-      const e = batch[i]!;
-      const f = eventRowFields(e);
-      return { c: customerOf(i), y: e.type, e: e.eventId, t: e.occurredAt, p: dwell.productOf.get(i) ?? f.productId, d: dwell.raisedInBatch.get(e.eventId) ?? f.dwellMs, j: f.props };
-    });
-    const inserted = (await run<{ id: string }>(tx, sql`insert into events (shop_id, customer_id, type, source, source_event_id, occurred_at, product_id, dwell_ms, props)
-      select ${shopId}, r.c, r.y, ${source}, r.e, r.t, r.p, r.d, r.j
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(c text, y text, e text, t timestamptz, p text, d integer, j jsonb)
-      on conflict do nothing returning source_event_id as id`));
-    if (inserted.length < rows.length) throw new ConcurrentWrite('an event of this request was stored by another request meanwhile');
-  }
-  if (carts.final.length) {
-    await run(tx, sql`insert into carts (shop_id, id, customer_id, items, value_minor, currency, status, updated_at)
-      select ${shopId}, r.id, r.c, r.i, r.v, r.cur, r.s, r.at from jsonb_to_recordset(${JSON.stringify(carts.final)}::jsonb)
-      as r(id text, c text, i jsonb, v integer, cur text, s text, at timestamptz)
-      on conflict (shop_id, id) do update set customer_id = excluded.customer_id, items = excluded.items, value_minor = excluded.value_minor,
-        currency = excluded.currency, status = excluded.status, updated_at = excluded.updated_at`);
-  }
-  if (dwell.updates.length) {
-    // `id = any(array(...))` on the key keeps the plan an index look-up per row, prepared or not.
+  const rows = setWise.map((i) => {
+    const e = batch[i]!;
+    const f = eventRowFields(e);
+    return { c: customerOf(i), y: e.type, e: e.eventId, t: e.occurredAt, p: dwell.productOf.get(i) ?? f.productId, d: dwell.raisedInBatch.get(e.eventId) ?? f.dwellMs, j: f.props };
+  });
+  if (rows.length || carts.final.length || dwell.updates.length) {
+    // The event rows, the carts after the request's changes and the stored views' raised dwell, in one
+    // statement (they touch different rows). The dwell rows are found by key with = any(array(...)),
+    // an index look-up whatever the plan.
     const raised = JSON.stringify(dwell.updates);
-    await run(tx, sql`update events e set dwell_ms = r.d from jsonb_to_recordset(${raised}::jsonb) as r(id bigint, d integer)
-      where e.id = any(array(select (x->>'id')::bigint from jsonb_array_elements(${raised}::jsonb) x)) and e.id = r.id and coalesce(e.dwell_ms, 0) < r.d`);
+    const [written] = await run<{ inserted: number }>(tx, sql`with e as (
+        insert into events (shop_id, customer_id, type, source, source_event_id, occurred_at, product_id, dwell_ms, props)
+        select ${shopId}, r.c, r.y, ${source}, r.e, r.t, r.p, r.d, r.j
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(c text, y text, e text, t timestamptz, p text, d integer, j jsonb)
+        on conflict do nothing returning 1),
+      c as (
+        insert into carts (shop_id, id, customer_id, items, value_minor, currency, status, updated_at)
+        select ${shopId}, r.id, r.c, r.i, r.v, r.cur, r.s, r.at from jsonb_to_recordset(${JSON.stringify(carts.final)}::jsonb)
+        as r(id text, c text, i jsonb, v integer, cur text, s text, at timestamptz)
+        on conflict (shop_id, id) do update set customer_id = excluded.customer_id, items = excluded.items, value_minor = excluded.value_minor,
+          currency = excluded.currency, status = excluded.status, updated_at = excluded.updated_at),
+      d as (
+        update events v set dwell_ms = r.d from jsonb_to_recordset(${raised}::jsonb) as r(id bigint, d integer)
+        where v.id = any(array(select (x->>'id')::bigint from jsonb_array_elements(${raised}::jsonb) x)) and v.id = r.id and coalesce(v.dwell_ms, 0) < r.d)
+      select count(*)::int as inserted from e`);
+    if ((written?.inserted ?? 0) < rows.length) throw new ConcurrentWrite('an event of this request was stored by another request meanwhile');
   }
   const createdOrders = await writeOrders(tx, shopId, source, orders);
   const updates = setWise.filter((i) => batch[i]!.type === 'customer_updated');
