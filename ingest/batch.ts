@@ -4,13 +4,13 @@ import type { CartItem } from '../db/schema.ts';
 import { resolveCustomers, type ResolvedRef } from './batch-identity.ts';
 import { BROWSE_DWELL_MS, isCatalogEvent, type CanonicalEvent, type CustomerEvent } from './canonical.ts';
 import { nextCartItems, type CartState } from './carts.ts';
-import { recordConsentsOf } from './consents.ts';
+import { latestConsents, recordConsentsOf } from './consents.ts';
 import { applyEventIn, cartedSince, describeFailure, DuplicateEvent, eventRowFields, type AnyEffect, type DwellObservation, type EntryDeps, type EntryEffect, type EntryResult } from './entry.ts';
 import { ConcurrentWrite, isDatabaseUnavailable, isRetryable } from './errors.ts';
 import type { Tx } from './identity.ts';
 import { isOrderEvent, planOrders, writeOrders } from './orders.ts';
 import { isSiteVisit, recordSiteVisits, type SiteVisit } from './site-activity.ts';
-import { run } from './sql-rows.ts';
+import { gatheredReads, run, type Reader } from './sql-rows.ts';
 
 // A request's events stored set-wise, with the same rules and the same order as applyEvent one by one:
 // a fixed number of statements for views, dwell reports, cart changes, identifies and orders whatever
@@ -43,9 +43,16 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
   const resolved = await resolveCustomers(tx, deps.cipher, shopId, source,
     batch.map((e, i) => (results[i] || isCatalogEvent(e) ? undefined : e.customer)));
 
-  const carts = await planCarts(tx, shopId, batch, live, resolved, results);
-  const dwell = await planDwell(tx, shopId, source, batch, live, results);
-  const orders = await planOrders(tx, shopId, source, batch, live.filter((i) => isOrderEvent(batch[i]!) && !results[i]), (i) => resolved[i]?.customerId);
+  // The stored carts, views and orders the request touches and its customers' latest consents: one look-up.
+  const read = gatheredReads(tx);
+  const updates = live.filter((i) => batch[i]!.type === 'customer_updated' && !results[i])
+    .map((i) => ({ i, customerId: resolved[i]!.customerId, event: batch[i] as Extract<CustomerEvent, { type: 'customer_updated' }> }));
+  const [carts, dwell, orders, consents] = await Promise.all([
+    planCarts(read, shopId, batch, live, resolved, results),
+    planDwell(read, shopId, source, batch, live, results),
+    planOrders(tx, shopId, source, batch, live.filter((i) => isOrderEvent(batch[i]!) && !results[i]), (i) => resolved[i]?.customerId, read),
+    latestConsents(read, shopId, updates),
+  ]);
   for (const [i, reason] of orders.refused) results[i] = { ok: false, error: reason };
   const customerOf = (i: number) => (orders.events.has(i) ? orders.events.get(i)!.customerId : resolved[i]!.customerId);
 
@@ -78,9 +85,7 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
     if ((written?.inserted ?? 0) < rows.length) throw new ConcurrentWrite('an event of this request was stored by another request meanwhile');
   }
   const createdOrders = await writeOrders(tx, shopId, source, orders);
-  const updates = setWise.filter((i) => batch[i]!.type === 'customer_updated');
-  const withdrawn = await recordConsentsOf(tx, shopId, source,
-    updates.map((i) => ({ customerId: resolved[i]!.customerId, event: batch[i] as Extract<CustomerEvent, { type: 'customer_updated' }> })));
+  const withdrawn = await recordConsentsOf(tx, shopId, source, updates, consents);
 
   const visits: SiteVisit[] = [];
   for (const i of setWise) {
@@ -102,7 +107,7 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
     }
     const planned = orders.events.get(i);
     if (planned) effect.orderCreated = planned.orderCreated;
-    const u = updates.indexOf(i);
+    const u = updates.findIndex((x) => x.i === i);
     if (u >= 0 && withdrawn[u]!.length) effect.consentsWithdrawn = withdrawn[u];
     if (isSiteVisit(e)) visits.push({ customerId, at: e.occurredAt, timezone: r?.timezone });
     results[i] = { ok: true, effect };
@@ -126,12 +131,12 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
 }
 
 /** Cart changes applied in memory in the order sent, from the stored carts (locked); one upsert per cart. */
-async function planCarts(tx: Tx, shopId: string, batch: CanonicalEvent[], live: number[], resolved: (ResolvedRef | undefined)[], results: (EntryResult | undefined)[]) {
+async function planCarts(read: Reader, shopId: string, batch: CanonicalEvent[], live: number[], resolved: (ResolvedRef | undefined)[], results: (EntryResult | undefined)[]) {
   const changes = live.filter((i) => isCart(batch[i]!));
   const states = new Map<number, CartState>();
   const carts = new Map<string, { items: CartItem[]; currency: string; customerId: string; at: string }>();
   if (changes.length === 0) return { states, final: [] };
-  const current = (await run<{ id: string; items: CartItem[]; currency: string; customerId: string; at: string }>(tx, sql`
+  const current = (await read<{ id: string; items: CartItem[]; currency: string; customerId: string; at: string }>(sql`
     select c.* from jsonb_array_elements_text(${ids(changes.map((i) => (batch[i] as CartEvent).cartId))}::jsonb) as k(key)
     cross join lateral (select id, items, currency, customer_id as "customerId", updated_at as at from carts
       where shop_id = ${shopId} and id = k.key offset 0 for update) c`));
@@ -163,7 +168,7 @@ const value = (items: CartItem[]) => items.reduce((sum, x) => sum + x.priceMinor
  * stored and locked), its dwell raised to the longest reported, and each crossing of the browse
  * threshold, as applyEvent would find them one by one.
  */
-async function planDwell(tx: Tx, shopId: string, source: string, batch: CanonicalEvent[], live: number[], results: (EntryResult | undefined)[]) {
+async function planDwell(read: Reader, shopId: string, source: string, batch: CanonicalEvent[], live: number[], results: (EntryResult | undefined)[]) {
   const productOf = new Map<number, string | null>();
   const crossings = new Map<number, Omit<DwellObservation, 'cartedSince'>>();
   const updates: { id: string; d: number }[] = [];
@@ -173,7 +178,7 @@ async function planDwell(tx: Tx, shopId: string, source: string, batch: Canonica
     const inBatch = new Set(live.map((i) => batch[i]!.eventId));
     const wanted = reports.map((i) => (batch[i] as Extract<CanonicalEvent, { type: 'product_dwell' }>).viewEventId).filter((v) => !inBatch.has(v));
     if (wanted.length) {
-      const found = (await run<{ rowId: string; id: string; productId: string | null; dwellMs: number | null; at: string }>(tx, sql`
+      const found = (await read<{ rowId: string | number; id: string; productId: string | null; dwellMs: number | null; at: string }>(sql`
         select v.* from jsonb_array_elements_text(${ids(wanted)}::jsonb) as k(key)
         cross join lateral (select id as "rowId", source_event_id as id, product_id as "productId", dwell_ms as "dwellMs", occurred_at as at from events
           where shop_id = ${shopId} and source = ${source} and source_event_id = k.key offset 0 for update) v`));

@@ -5,7 +5,7 @@ import type { CanonicalEvent, CustomerEvent, orderSnapshot } from './canonical.t
 import { ConcurrentWrite, IngestError } from './errors.ts';
 import type { Tx } from './identity.ts';
 import { deriveOrderState, refundInShopCurrency, type OrderFact, type OrderMoney } from './order-status.ts';
-import { run } from './sql-rows.ts';
+import { run, type Reader } from './sql-rows.ts';
 
 /** The canonical order id for a source's order, as stored by applyEvent. */
 export const canonicalOrderId = (shopId: string, source: string, sourceOrderId: string) => `ord_${shopId}_${source}_${sourceOrderId}`;
@@ -65,12 +65,13 @@ export interface OrderPlan {
 }
 
 /** Plans the order events `indexes` of `batch`; `customerOf(i)` is the resolved customer of event i, if it names one. */
-export async function planOrders(tx: Tx, shopId: string, source: string, batch: CanonicalEvent[], indexes: number[], customerOf: (i: number) => string | undefined): Promise<OrderPlan> {
+export async function planOrders(tx: Tx, shopId: string, source: string, batch: CanonicalEvent[], indexes: number[], customerOf: (i: number) => string | undefined,
+  read: Reader = (q) => run(tx, q)): Promise<OrderPlan> {
   const plan: OrderPlan = { events: new Map(), refused: new Map(), creates: [], facts: [], touched: [] };
   if (indexes.length === 0) return plan;
   const ids = [...new Set(indexes.map((i) => canonicalOrderId(shopId, source, (batch[i] as OrderEvent).orderId)))];
   const held = new Map<string, Held>();
-  for (const o of (await run<Held & { id: string }>(tx, sql`
+  for (const o of (await read<Held & { id: string }>(sql`
     select o.* from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) as k(id)
     cross join lateral (select id, customer_id as "customerId", currency, total_minor as "totalMinor", presentment_currency as "presentmentCurrency",
       presentment_total_minor as "presentmentTotalMinor" from orders where id = k.id offset 0) o`))) {

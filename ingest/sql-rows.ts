@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Tx } from './identity.ts';
 
 /** Rows of a raw statement, whichever driver ran it (postgres.js gives an array, PGlite an object). */
@@ -12,3 +12,30 @@ export const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? (res
 
 /** Runs a raw statement of the ingest path and returns its rows, whichever driver runs it. */
 export const run = async <T = Record<string, unknown>>(tx: Tx, query: SQL): Promise<T[]> => rowsOf<T>(await tx.execute(query));
+
+/** A look-up: a query that only reads (its rows may be locked). */
+export type Reader = <T>(query: SQL) => Promise<T[]>;
+
+/**
+ * A Reader that gathers the look-ups made in the same tick into one statement (`union all` of their
+ * rows as jsonb, in the order made): the planners of a request read carts, views, orders and consents
+ * in one round trip. Values come back as JSON: timestamps as ISO strings, bigints as numbers.
+ */
+export function gatheredReads(tx: Tx): Reader {
+  let pending: { query: SQL; resolve: (rows: unknown[]) => void; reject: (error: unknown) => void }[] = [];
+  const flush = async () => {
+    const mine = pending;
+    pending = [];
+    try {
+      const union = sql.join(mine.map((p, i) => sql`select ${sql.raw(String(i))} as q, to_jsonb(x) as r from (${p.query}) x`), sql` union all `);
+      const rows = await run<{ q: number; r: unknown }>(tx, union);
+      mine.forEach((p, i) => p.resolve(rows.filter((row) => row.q === i).map((row) => row.r)));
+    } catch (error) {
+      for (const p of mine) p.reject(error);
+    }
+  };
+  return <T>(query: SQL) => new Promise<T[]>((resolve, reject) => {
+    if (pending.length === 0) queueMicrotask(() => void flush());
+    pending.push({ query, resolve: resolve as (rows: unknown[]) => void, reject });
+  });
+}
