@@ -93,6 +93,9 @@ describe('dispatch (real database, real SDKs against local provider fakes)', () 
     expect(await ledger(result.dispatchId)).toMatchObject({ status: 'sent', providerMessageId: email.id });
   });
 
+  /** Links carry their issue second: a retry in a later second once rendered a different message (a second send). */
+  const pastTheSecond = () => new Promise((resolve) => setTimeout(resolve, 1_100));
+
   it('sends once when it crashed between the provider call and the ledger update (e-mail: idempotency key)', async () => {
     const customerId = await customer();
     const req = request(customerId, 'email');
@@ -100,6 +103,7 @@ describe('dispatch (real database, real SDKs against local provider fakes)', () 
     // The crash: the provider accepted, the ledger still says reserved and the attempt is unfinished.
     await database.db.update(dispatches).set({ status: 'reserved', sentAt: null }).where(eq(dispatches.id, first.dispatchId));
     await database.db.update(dispatchAttempts).set({ result: 'started', finishedAt: null }).where(eq(dispatchAttempts.dispatchId, first.dispatchId));
+    await pastTheSecond(); // the retry composes later: its message must still be the very same
     const again = await dispatch(req);
     expect(again).toMatchObject({ status: 'sent', dispatchId: first.dispatchId });
     expect(resend.emails.filter((e) => e.idempotencyKey === dispatchKey(req.workflowId, 1, 'email'))).toHaveLength(1);
@@ -115,6 +119,7 @@ describe('dispatch (real database, real SDKs against local provider fakes)', () 
     expect(first).toMatchObject({ status: 'sent', provider: 'twilio' });
     await database.db.update(dispatches).set({ status: 'reserved', sentAt: null }).where(eq(dispatches.id, first.dispatchId));
     await database.db.update(dispatchAttempts).set({ result: 'started', finishedAt: null }).where(eq(dispatchAttempts.dispatchId, first.dispatchId));
+    await pastTheSecond();
     expect(await dispatch(req)).toMatchObject({ status: 'sent', dispatchId: first.dispatchId });
     expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(1);
     expect((await ledger(first.dispatchId))?.providerMessageId).toBe(twilio.messages.find((m) => m.to === phone)?.sid);

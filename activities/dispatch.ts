@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { dispatchAttempts, providerEvents, pushSubscriptions } from '../db/schema-channels.ts';
 import { contacts, customers, dispatches, products, shops } from '../db/schema.ts';
 import { discountCode } from '../channels/discount.ts';
@@ -138,9 +138,15 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
       if (freeAt) return notSent('frequency_cap', `one ${channel} per ${capMs / deps.timeScale / 3_600_000} h`, freeAt);
     }
 
+    // A retry after an interrupted attempt composes the very message the first attempt did, so the
+    // provider's idempotency key, or our look-up of the earlier send, recognises it: "priced at" is the
+    // first composition's instant (the workflow's clock) and the links are issued at the ledger row's
+    // creation (the database's clock, which the link verifier's agrees with).
+    const [composed] = await db.update(dispatches).set({ composedAt: sql`coalesce(${dispatches.composedAt}, ${at.toISOString()}::timestamptz)` })
+      .where(eq(dispatches.id, dispatchId)).returning({ at: dispatches.composedAt });
     let message: OutgoingMessage;
     try {
-      message = await compose(request, channel, context, dispatchId, idempotencyKey, address.value, shop?.name ?? request.shopId, shop?.settings ?? {}, at);
+      message = await compose(request, channel, context, dispatchId, idempotencyKey, address.value, shop?.name ?? request.shopId, shop?.settings ?? {}, at, composed?.at ?? at, row?.createdAt);
     } catch (error) {
       if (error instanceof RenderError) {
         deps.logger.error({ dispatchId, workflowId: request.workflowId, err: error }, 'message could not be rendered');
@@ -198,7 +204,7 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
 
   async function compose(
     request: DispatchRequest, channel: Channel, context: CustomerContext, dispatchId: string, idempotencyKey: string,
-    to: string, shopName: string, shopSettings: Record<string, unknown>, at: Date,
+    to: string, shopName: string, shopSettings: Record<string, unknown>, at: Date, composedAt: Date, linksIssuedAt: Date | undefined,
   ): Promise<OutgoingMessage> {
     const { db } = deps.database;
     const { decision } = request;
@@ -217,7 +223,7 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
       shop: { name: shopName, storefrontUrl: typeof shopSettings.storefrontUrl === 'string' ? shopSettings.storefrontUrl : null },
       locale: customer?.locale ?? null, timezone: context.timezone, items,
       discount: decision.discountTier > 0 ? { percent: decision.discountTier, code: discountCode(secret, dispatchId, decision.discountTier) } : null,
-      dispatchId, links, now: at,
+      dispatchId, links, now: composedAt, ...(linksIssuedAt ? { linksIssuedAt } : {}),
     });
     const message: OutgoingMessage = { ...rendered, shopId: request.shopId, customerId: request.customerId, dispatchId, idempotencyKey, to };
     if (channel === 'whatsapp') {

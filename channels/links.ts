@@ -113,12 +113,13 @@ export class LinkSigner {
     return Math.round(this.ttlMs[kind] / DAY_MS);
   }
 
-  clickUrl(dispatchId: string, url: string): string {
-    return `${this.baseUrl}/l/c?t=${this.sign({ kind: 'click', dispatchId, url })}`;
+  /** `issuedAt`: the message's composition time, so a retried send renders the very same links. */
+  clickUrl(dispatchId: string, url: string, issuedAt?: Date): string {
+    return `${this.baseUrl}/l/c?t=${this.sign({ kind: 'click', dispatchId, url }, issuedAt)}`;
   }
 
-  unsubscribeUrl(dispatchId: string, channel: Channel): string {
-    return `${this.baseUrl}/l/u?t=${this.sign({ kind: 'unsubscribe', dispatchId, channel })}`;
+  unsubscribeUrl(dispatchId: string, channel: Channel, issuedAt?: Date): string {
+    return `${this.baseUrl}/l/u?t=${this.sign({ kind: 'unsubscribe', dispatchId, channel }, issuedAt)}`;
   }
 
   /** The token of one of our link URLs, verified; null for anything else. */

@@ -337,6 +337,8 @@ export const dispatches = pgTable(
     variant: text('variant'),
     error: text('error'),
     createdAt: createdAt(),
+    /** The instant the message was first composed for (its links' issue time, its "priced at"): a retry renders the same message. */
+    composedAt: ts('composed_at'),
     sentAt: ts('sent_at'),
   },
   (t) => [uniqueIndex('dispatches_key_idx').on(t.idempotencyKey), index('dispatches_customer_idx').on(t.customerId, t.sentAt)],

@@ -42,7 +42,10 @@ export interface RenderInput {
   discount: { percent: number; code: string } | null;
   dispatchId: string;
   links: LinkSigner;
+  /** When the message is composed: its "priced at" line. A retried send passes the first composition's. */
   now: Date;
+  /** The links' issue time; absent: the link signer's clock now. A retried send passes the first attempt's. */
+  linksIssuedAt?: Date;
 }
 
 export interface RenderOutput extends RenderedMessage {
@@ -118,7 +121,7 @@ function buildContext(input: RenderInput): Context {
     quantity: p.quantity ?? 1,
     availability: p.stock === null ? 'In stock' : p.stock <= threshold ? `Only ${p.stock} left` : 'In stock',
     low_stock: p.stock !== null && p.stock <= threshold,
-    link: p.url ? input.links.clickUrl(input.dispatchId, p.url) : null,
+    link: p.url ? input.links.clickUrl(input.dispatchId, p.url, input.linksIssuedAt) : null,
     image_url: p.imageUrl,
   }));
   const currency = input.items[0]?.currency;
@@ -133,8 +136,8 @@ function buildContext(input: RenderInput): Context {
     priced_at: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: input.timezone }).format(input.now),
     discount: input.discount,
     links: {
-      cta: ctaTarget ? input.links.clickUrl(input.dispatchId, ctaTarget) : null,
-      unsubscribe: input.links.unsubscribeUrl(input.dispatchId, input.channel),
+      cta: ctaTarget ? input.links.clickUrl(input.dispatchId, ctaTarget, input.linksIssuedAt) : null,
+      unsubscribe: input.links.unsubscribeUrl(input.dispatchId, input.channel, input.linksIssuedAt),
     },
   };
 }
