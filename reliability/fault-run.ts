@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { createDatabase } from '../db/client.ts';
+import { createDatabase, type Db } from '../db/client.ts';
 import { createLogger } from '../lib/logger.ts';
 import { startDevServer, type DevServer } from '../runtime/dev-server.ts';
 import { FakeTwilio } from '../test/fakes/twilio.ts';
 import { pendingTriggers, runBurst } from './burst.ts';
 import { FaultyResend } from './faulty-providers.ts';
-import { countSends, journeyStatuses, makeCustomers, seedShops, startJourney } from './journey-run.ts';
+import { countSends, journeyStatuses, makeCustomers, seedShops, startJourney, type FaultShop } from './journey-run.ts';
 import { bump, pool, tallyText, type Tally } from './load.ts';
 import { createPostgresCluster } from './postgres-cluster.ts';
 import { describeStuck } from './stuck.ts';
@@ -168,8 +168,10 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     chaos = false;
     await killer;
     for (const p of procs) if (!p.running) p.start();
-    resend.enabled = false;
-    say(`faults: all ${customers.length} journeys handed in ${((Date.now() - journeysStarted) / 1000).toFixed(0)} s; faults stopped, waiting for the journeys to finish`);
+    // Provider timeouts stay on for the first 90 s of the drain (most e-mails go out then), then stop so the run can finish.
+    const timeoutsOff = setTimeout(() => (resend.enabled = false), 90_000);
+    cleanup.push(() => clearTimeout(timeoutsOff));
+    say(`faults: all ${customers.length} journeys handed in ${((Date.now() - journeysStarted) / 1000).toFixed(0)} s; faults stopped (provider timeouts 90 s later), waiting for the journeys to finish`);
 
     const ids = customers.flatMap((c) => (c.workflowId ? [c.workflowId] : []));
     let statuses = new Map<string, string>();
@@ -177,12 +179,13 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     let lastProgress = Date.now();
     await waitFor(async () => {
       statuses = await journeyStatuses(temporal, ids);
-      const running = [...statuses.values()].filter((s) => s === 'RUNNING').length;
+      const now: Tally = new Map();
+      for (const s of statuses.values()) bump(now, s);
       if (Date.now() - lastProgress >= 30_000) {
         lastProgress = Date.now();
-        say(`faults: +${((Date.now() - waitStarted) / 1000).toFixed(0)} s: ${ids.length - running} journeys finished, ${running} running`);
+        say(`faults: +${((Date.now() - waitStarted) / 1000).toFixed(0)} s: ${tallyText(now)}`);
       }
-      return running === 0;
+      return (now.get('RUNNING') ?? 0) === 0 && (now.get('ERROR') ?? 0) === 0;
     }, Math.max(30_000, hardDeadline - Date.now() - 5 * 60_000), 'journeys still running at the deadline', 5_000).catch((error: Error) => say(`faults: ${error.message}`));
     const byStatus: Tally = new Map();
     for (const s of statuses.values()) bump(byStatus, s);
@@ -215,7 +218,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
     if (options.events > 0) {
       say(`faults: burst of ${options.events} events within 60 s`);
       burst = await runBurst(apiUrl, database.db, shops, options.events, 60_000, run);
-      await waitFor(async () => (burstBacklog = await pendingTriggers(database.db, shops)) === 0, 120_000, 'triggers still pending', 2_000).catch(() => undefined);
+      burstBacklog = await drainTriggers(database.db, shops, hardDeadline, say);
       say(`faults: burst offered ${burst.offered} in ${burst.seconds.toFixed(1)} s: accepted ${burst.accepted}, refused ${burst.refused} (429/503 with Retry-After), dropped ${burst.dropped}; stored ${burst.stored}; answers ${tallyText(burst.statuses)}; triggers not fired ${burstBacklog}`);
     }
     const burstLost = burst.accepted - burst.stored;
@@ -232,7 +235,7 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
       + `completed=${completed} running=${stillRunning} sends_lost=${sends.lostSends} sent=${sends.ledgerSent} sms=${sends.fallbacks} `
       + `http500=${server500s} outage503=${outage503s} worker_kills=${injected.get('worker_sigkill') ?? 0} temporal_restarts=${injected.get('temporal_restart') ?? 0} `
       + `postgres_outage_s=${injected.get('postgres_outage_s') ?? 0} provider_faults=${Object.values(resend.injected).reduce((n, v) => n + v, 0)} `
-      + `burst=${burst.offered} accepted=${burst.accepted} refused=${burst.refused} dropped=${burst.dropped} burst_lost=${burstLost} ok=${ok}`;
+      + `burst=${burst.offered} accepted=${burst.accepted} refused=${burst.refused} dropped=${burst.dropped} burst_lost=${burstLost} triggers_pending=${backlog + burstBacklog} ok=${ok}`;
     return { ok, lines, summary };
   } finally {
     clearTimeout(overTime);
@@ -254,6 +257,36 @@ async function probeDuringOutage(apiUrl: string, apiKey: string, forMs: number, 
     if (response?.status === 503 && !response.headers.get('retry-after')) bump(tally, 'no_retry_after');
     await sleep(1000);
   }
+}
+
+/**
+ * Waits until every trigger the accepted events queued has fired. The outbox drains at whatever rate
+ * Temporal and this machine allow, so the wait is not a fixed window: it ends when the backlog is
+ * empty, when it has not shrunk for STALL_MS (a real stall: reported as pending), or at the run's hard
+ * deadline. Prints the backlog and the drain rate every 30 s.
+ */
+async function drainTriggers(db: Db, shops: FaultShop[], hardDeadline: number, say: (line: string) => void): Promise<number> {
+  const STALL_MS = 90_000;
+  const started = Date.now();
+  let backlog = await pendingTriggers(db, shops);
+  const first = backlog;
+  let best = backlog;
+  let bestAt = Date.now();
+  let lastSaid = Date.now();
+  while (backlog > 0 && Date.now() - bestAt < STALL_MS && Date.now() < hardDeadline - 60_000) {
+    await sleep(2_000);
+    backlog = await pendingTriggers(db, shops).catch(() => backlog);
+    if (backlog < best) [best, bestAt] = [backlog, Date.now()];
+    if (Date.now() - lastSaid >= 30_000) {
+      lastSaid = Date.now();
+      const s = (Date.now() - started) / 1000;
+      say(`faults: +${s.toFixed(0)} s after the burst: ${backlog} triggers waiting to fire (${((first - backlog) / s).toFixed(1)}/s)`);
+    }
+  }
+  const s = (Date.now() - started) / 1000;
+  say(`faults: trigger backlog after the burst ${first}, fired in ${s.toFixed(0)} s (${((first - backlog) / Math.max(s, 1)).toFixed(1)}/s), ${backlog} left`
+    + (backlog > 0 ? (Date.now() - bestAt >= STALL_MS ? ` (no progress for ${STALL_MS / 1000} s)` : ' (run deadline)') : ''));
+  return backlog;
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, message: string, everyMs = 500): Promise<void> {
