@@ -33,14 +33,19 @@ export class IdentityRace extends Error {
 
 /**
  * Resolves the customers of a request's events. When a concurrent request created one of the same
- * visitors first, IdentityRace is thrown once that request has committed: the caller's transaction
- * runs again (applyEvents retries it) and finds the other's customer. This comes second in the
- * request's transaction, after the dedupe look-up, so a retry repeats little; a savepoint here cost
- * two round trips on every request.
+ * visitors first, this request's attempt is rolled back to a savepoint and planned again, now seeing
+ * the other's (committed) customer, instead of running the whole transaction again: while requests
+ * naming many new visitors run side by side, one can lose a race on nearly every attempt.
  */
 export async function resolveCustomers(tx: Tx, cipher: PiiCipher, shopId: string, source: string, refs: (CustomerRef | undefined)[]): Promise<(ResolvedRef | undefined)[]> {
   if (refs.every((r) => r === undefined)) return refs.map(() => undefined);
-  return resolveOnce(tx, cipher, shopId, source, refs);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tx.transaction((sp) => resolveOnce(sp, cipher, shopId, source, refs));
+    } catch (error) {
+      if (!(error instanceof IdentityRace) || attempt >= 8) throw error;
+    }
+  }
 }
 
 async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: string, refs: (CustomerRef | undefined)[]): Promise<(ResolvedRef | undefined)[]> {

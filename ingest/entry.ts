@@ -75,7 +75,7 @@ export async function applyEvent(deps: EntryDeps, shopId: string, source: string
       return await deps.database.db.transaction((tx) => applyEventIn(tx, deps, shopId, source, event));
     } catch (error) {
       if (error instanceof DuplicateEvent) return { duplicate: true };
-      if (attempt < 8 && isRetryable(error)) continue;
+      if (attempt < MAX_ATTEMPTS && isRetryable(error)) continue;
       throw error;
     }
   }
@@ -136,6 +136,9 @@ export async function applyEventIn(tx: Tx, deps: EntryDeps, shopId: string, sour
   return effect;
 }
 
+/** Attempts of a request's transaction that lost a race (deadlock, identity or event created concurrently). */
+const MAX_ATTEMPTS = 30;
+
 /** Runs in the request's transaction once its events are stored (the pipeline writes their triggers). */
 export type AfterStore = (tx: Tx, results: EntryResult[]) => Promise<void>;
 
@@ -161,8 +164,10 @@ export async function applyEvents(deps: EntryDeps, shopId: string, source: strin
         return results;
       });
     } catch (error) {
-      if (attempt < 8 && isRetryable(error)) {
-        await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
+      // Each race lost means a concurrent request got through; under load a request naming many new
+      // visitors can lose several in a row (one every attempt while the others create theirs).
+      if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
+        await new Promise((r) => setTimeout(r, Math.min(50, 5 * attempt) * Math.random()));
         continue;
       }
       throw error;
