@@ -37,4 +37,13 @@ describe('chooseContent', () => {
     const choice = await chooseContent({ shopId: 'shop-new', customerId: 'cus_b', journey: 'browse-abandon', productIds: ['tent'] });
     expect(choice).toEqual({ productIds: ['tent', 'pegs'], source: 'viewed+category-best-sellers', delayMs: null });
   });
+
+  it('leads a cart reminder with the cart and follows it with what is bought together', async () => {
+    const choice = await chooseContent({ shopId: 'shop-busy', customerId: 'cus_c', journey: 'cart-abandon', productIds: ['tent'], limit: 4 });
+    expect(choice.source).toMatch(/^recs:/);
+    expect(choice.productIds[0]).toBe('tent');
+    expect(choice.productIds[1]).toBe('lamp');
+    const fresh = await chooseContent({ shopId: 'shop-new', customerId: 'cus_d', journey: 'cart-abandon', productIds: ['tent'] });
+    expect(fresh).toEqual({ productIds: ['tent'], source: 'trigger', delayMs: null });
+  });
 });

@@ -115,8 +115,14 @@ export function createChooseContent(deps: ActivityDeps, recs?: RecsService) {
         const picks = ids(await bestSellers(shopId, categories.length ? categories : null, [], limit));
         return { productIds: picks, source: categories.length ? 'best-sellers-by-interest' : 'best-sellers', delayMs: null };
       }
+      case 'cart-abandon': {
+        // The cart as far as it is in stock, then what is often bought with it (shown apart as related items).
+        const cart = await available(shopId, productIds);
+        const together = ids(await boughtTogether(shopId, productIds, limit));
+        return { productIds: unique([...cart, ...together.filter((id) => !productIds.includes(id))], limit), source: together.length ? 'cart+bought-together' : 'trigger', delayMs: null };
+      }
       default: {
-        // cart-abandon and clearance send what the trigger names, as far as it is in stock.
+        // clearance sends what the trigger names, as far as it is in stock.
         return { productIds: await available(shopId, productIds), source: 'trigger', delayMs: null };
       }
     }

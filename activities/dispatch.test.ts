@@ -93,6 +93,15 @@ describe('dispatch (real database, real SDKs against local provider fakes)', () 
     expect(await ledger(result.dispatchId)).toMatchObject({ status: 'sent', providerMessageId: email.id });
   });
 
+  it('shows related products apart from the cart, resolved at send time, sold-out ones left out', async () => {
+    const customerId = await customer();
+    const result = await dispatch(request(customerId, 'email', { productIds: ['p-mug'], relatedProductIds: ['p-kettle', 'p-gone'] }));
+    expect(result.status).toBe('sent');
+    const email = resend.emails.at(-1)!;
+    expect(email.text).toMatch(/Cart total: €18\.00[\s\S]*Often bought with these:\n- Gooseneck kettle: €59\.00/);
+    expect(email.text).not.toContain('Sold-out teapot');
+  });
+
   /** Links carry their issue second: a retry in a later second once rendered a different message (a second send). */
   const pastTheSecond = () => new Promise((resolve) => setTimeout(resolve, 1_100));
 

@@ -208,20 +208,24 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
   ): Promise<OutgoingMessage> {
     const { db } = deps.database;
     const { decision } = request;
-    const rows = decision.productIds.length
-      ? await db.select().from(products).where(and(eq(products.shopId, request.shopId), inArray(products.id, decision.productIds)))
+    const relatedIds = decision.relatedProductIds ?? [];
+    const wanted = [...decision.productIds, ...relatedIds];
+    const rows = wanted.length
+      ? await db.select().from(products).where(and(eq(products.shopId, request.shopId), inArray(products.id, wanted)))
       : [];
     // Price and availability as they are now, in the decision's order; sold-out items are left out.
     const byId = new Map(rows.map((p) => [p.id, p]));
-    const items = decision.productIds.flatMap((id) => {
+    const inStock = (ids: string[]) => ids.flatMap((id) => {
       const p = byId.get(id);
       return p && (p.stock === null || p.stock > 0) ? [{ title: p.title, priceMinor: p.priceMinor, currency: p.currency, stock: p.stock, url: p.url, imageUrl: p.imageUrl }] : [];
     });
+    const items = inStock(decision.productIds);
+    const related = inStock(relatedIds);
     const [customer] = await db.select({ locale: customers.locale }).from(customers).where(eq(customers.id, request.customerId));
     const rendered = await renderMessage({
       channel, contentType: decision.contentType, style: decision.copyStyle ?? null,
       shop: { name: shopName, storefrontUrl: typeof shopSettings.storefrontUrl === 'string' ? shopSettings.storefrontUrl : null },
-      locale: customer?.locale ?? null, timezone: context.timezone, items,
+      locale: customer?.locale ?? null, timezone: context.timezone, items, related,
       discount: decision.discountTier > 0 ? { percent: decision.discountTier, code: discountCode(secret, dispatchId, decision.discountTier) } : null,
       dispatchId, links, now: composedAt, ...(linksIssuedAt ? { linksIssuedAt } : {}),
     });

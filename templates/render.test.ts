@@ -19,6 +19,19 @@ const base = (over: Partial<RenderInput> = {}): RenderInput => ({
 const ourLinks = (text: string) => [...text.matchAll(/https:\/\/nb\.example\/l\/[cu]\?t=[A-Za-z0-9_.-]+/g)].map((m) => m[0]);
 
 describe('templates', () => {
+  it('lists a cart reminder\'s related products apart from the cart, outside its total, with signed links', async () => {
+    const related = [{ title: 'Loose-leaf sencha', priceMinor: 1200, currency: 'GBP', stock: 40, url: 'https://tea.example/p/sencha', imageUrl: null }];
+    const out = await renderMessage(base({ related }));
+    expect(out.html).toContain('Often bought with these');
+    expect(out.html!.indexOf('Loose-leaf sencha')).toBeGreaterThan(out.html!.indexOf('Cart total'));
+    expect(out.text).toContain('Often bought with these:\n- Loose-leaf sencha');
+    expect(out.html).toContain(formatMoney(2 * 1800 + 5900, 'GBP', 'en-GB')); // the cart's total, the related item not in it
+    expect(out.links.map((l) => links.verifyUrl(l))).toContainEqual({ kind: 'click', dispatchId: 'dsp_test', url: 'https://tea.example/p/sencha' });
+    const plain = await renderMessage(base());
+    expect(plain.html).not.toContain('Often bought with these');
+    expect(plain.text).not.toContain('Often bought with these');
+  });
+
   it.each(CONTENT_TYPES.flatMap((type) => COPY_STYLES.flatMap((style) => (['email', 'sms', 'whatsapp', 'push'] as Channel[]).map((channel) => [type, style, channel] as const))))(
     '%s in the %s style renders completely for %s',
     async (contentType, style, channel) => {

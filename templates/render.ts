@@ -39,6 +39,8 @@ export interface RenderInput {
   locale: string | null;
   timezone: string;
   items: RenderProduct[];
+  /** Products shown beside the items (a cart's bought-together picks): listed apart, not in the total. */
+  related?: RenderProduct[];
   discount: { percent: number; code: string } | null;
   dispatchId: string;
   links: LinkSigner;
@@ -67,6 +69,7 @@ const item = z.object({
 const context = z.object({
   shop: z.object({ name: nonEmpty }),
   items: z.array(item).min(1, 'a message needs at least one product to show'),
+  related: z.array(item),
   total: nonEmpty,
   priced_at: nonEmpty,
   discount: z.object({ percent: z.number().int().positive(), code: nonEmpty }).nullable(),
@@ -91,7 +94,7 @@ export async function renderMessage(input: RenderInput): Promise<RenderOutput> {
   try {
     const copy = await renderCopy(COPY[input.contentType][style], ctx);
     const vars = { ...ctx, copy };
-    const links = [...(ctx.links.cta ? [ctx.links.cta] : []), ctx.links.unsubscribe, ...ctx.items.flatMap((i) => (i.link ? [i.link] : []))];
+    const links = [...(ctx.links.cta ? [ctx.links.cta] : []), ctx.links.unsubscribe, ...[...ctx.items, ...ctx.related].flatMap((i) => (i.link ? [i.link] : []))];
     const base = { channel: input.channel, contentType: input.contentType, style, links, unsubscribeUrl: ctx.links.unsubscribe, url: ctx.links.cta ?? ctx.items[0]?.link ?? null };
     if (input.channel === 'email') {
       const body = await htmlEngine.renderFile(`email/${input.contentType}`, vars);
@@ -115,7 +118,7 @@ export async function renderMessage(input: RenderInput): Promise<RenderOutput> {
 function buildContext(input: RenderInput): Context {
   const locale = safeLocale(input.locale);
   const threshold = input.shop.lowStockThreshold ?? 5;
-  const items = input.items.map((p) => ({
+  const shown = (p: RenderProduct) => ({
     title: p.title,
     price: formatMoney(p.priceMinor, p.currency, locale),
     quantity: p.quantity ?? 1,
@@ -123,7 +126,9 @@ function buildContext(input: RenderInput): Context {
     low_stock: p.stock !== null && p.stock <= threshold,
     link: p.url ? input.links.clickUrl(input.dispatchId, p.url, input.linksIssuedAt) : null,
     image_url: p.imageUrl,
-  }));
+  });
+  const items = input.items.map(shown);
+  const related = (input.related ?? []).map(shown);
   const currency = input.items[0]?.currency;
   const sameCurrency = input.items.every((p) => p.currency === currency);
   const total = currency && sameCurrency ? formatMoney(input.items.reduce((s, p) => s + p.priceMinor * (p.quantity ?? 1), 0), currency, locale) : '';
@@ -132,6 +137,7 @@ function buildContext(input: RenderInput): Context {
   return {
     shop: { name: input.shop.name },
     items,
+    related,
     total,
     priced_at: new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: input.timezone }).format(input.now),
     discount: input.discount,

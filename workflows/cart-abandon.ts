@@ -1,12 +1,15 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
 import { JourneyKernel } from './kernel.ts';
-import { CART_SECOND_TOUCH } from './patches.ts';
+import { CART_RELATED_ITEMS, CART_SECOND_TOUCH } from './patches.ts';
 import type { JourneyInputBase, JourneyResult } from './types.ts';
 
 export interface CartAbandonInput extends JourneyInputBase {
   cartId: string;
   productIds: string[];
 }
+
+/** How many related products a cart reminder shows beside the cart. */
+const RELATED_ITEMS = 3;
 
 /** The most a second cart touch may offer; the discount learner picks at or below it. */
 const SECOND_TOUCH_MAX_DISCOUNT = 15;
@@ -23,10 +26,17 @@ export async function cartAbandonJourney(input: CartAbandonInput): Promise<Journ
 
   await journey.waitQuietPeriod(quietPeriodMs);
   const productIds = () => journey.cart?.productIds ?? input.productIds;
-  const first = await journey.touch({ step: 1, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs });
+  /** What is often bought with the cart as it is now, shown beside it (the recommender's cart-abandon plan). */
+  const related = async (): Promise<{ relatedProductIds?: string[] }> => {
+    if (!patched(CART_RELATED_ITEMS) || journey.stopReason() !== null) return {};
+    const cart = productIds();
+    const content = await journey.chooseContent({ ...journey.ref, productIds: cart, limit: cart.length + RELATED_ITEMS });
+    return { relatedProductIds: content.productIds.filter((id) => !cart.includes(id)).slice(0, RELATED_ITEMS) };
+  };
+  const first = await journey.touch({ step: 1, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs, ...(await related()) });
   if (secondTouchDelayMs !== undefined && patched(CART_SECOND_TOUCH)) {
     if (journey.stopReason() === null && !(await journey.awaitConversion(secondTouchDelayMs)) && journey.stopReason() === null) {
-      await journey.touch({ step: 2, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs, maxDiscountTier: SECOND_TOUCH_MAX_DISCOUNT });
+      await journey.touch({ step: 2, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs, maxDiscountTier: SECOND_TOUCH_MAX_DISCOUNT, ...(await related()) });
     }
     if (journey.sent.length > 0) await journey.awaitConversion(attributionWindowMs);
   } else if (first.sent) await journey.awaitConversion(attributionWindowMs);

@@ -26,6 +26,8 @@ export interface TouchRequest {
   windowMs: number;
   /** Highest discount tier (percent) this touch may carry; omitted: none. */
   maxDiscountTier?: number;
+  /** Products shown beside `productIds` (a cart's bought-together picks): not decided on, not re-checked. */
+  relatedProductIds?: string[];
 }
 
 const NEXT_STEP: Record<JourneyState, string | null> = {
@@ -188,7 +190,8 @@ export class JourneyKernel {
     }
 
     this.setState('sending');
-    const result = await dispatch({ ...this.ref, step: request.step, decision: { ...decision, sendAt } });
+    const related = request.relatedProductIds?.filter((id) => !decision.productIds.includes(id)) ?? [];
+    const result = await dispatch({ ...this.ref, step: request.step, decision: { ...decision, sendAt, ...(related.length ? { relatedProductIds: related } : {}) } });
     if (result.status !== 'sent') return this.skip(notSentReason(result.reason));
     this.sent.push({ step: request.step, dispatchId: result.dispatchId, channel: decision.channel });
     return { sent: true, dispatchId: result.dispatchId, decision };

@@ -13,3 +13,6 @@ export const CLOSE_SKIPPED_JOURNEY = 'close-skipped-journey';
 
 /** The kernel's database steps run as local activities (v1 scheduled each as a regular activity task). */
 export const LOCAL_KERNEL_STEPS = 'local-kernel-steps';
+
+/** cart-abandon shows the recommender's bought-together picks beside the cart (v1 showed the cart alone). */
+export const CART_RELATED_ITEMS = 'cart-related-items';

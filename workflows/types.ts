@@ -62,6 +62,8 @@ export interface Decision {
   engine?: string | null;
   /** Each shown product's price (minor units) when the send was decided; absent in decisions made before it was kept. */
   pricesMinor?: Record<string, number>;
+  /** Products shown beside the step's own (a cart's bought-together picks), listed apart; the workflow adds them. */
+  relatedProductIds?: string[];
 }
 
 export interface RecheckRequest extends JourneyRef {
