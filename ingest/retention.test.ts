@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Database } from '../db/client.ts';
 import { events, orders, shops } from '../db/schema.ts';
+import { webhookDeliveries } from '../db/schema-webhooks.ts';
 import { PiiCipher } from '../lib/pii.ts';
 import { createTestDatabase } from '../test/db.ts';
 import { applyEvent } from './entry.ts';
@@ -24,8 +25,13 @@ it('removes raw events past each shop\'s retention period and keeps the records 
     }
     await applyEvent(deps, shop, 'api', { type: 'order_placed', eventId: 'o', occurredAt: daysAgo(50), customer: { userId: 'u' }, orderId: 'o1', currency: 'EUR', totalMinor: 100, discountMinor: 0, lines: [] });
   }
+  await database.db.insert(webhookDeliveries).values([
+    { source: 'shopify', deliveryId: 'old', shopId: 's30', receivedAt: new Date(daysAgo(31)) },
+    { source: 'shopify', deliveryId: 'recent', shopId: 's30', receivedAt: new Date(daysAgo(29)) },
+  ]);
   const result = await createRetentionActivities({ database, now: () => now }).removeExpiredRawEvents();
-  expect(result).toEqual({ deleted: 4, byShop: { s30: 3, s365: 1 } });
+  expect(result).toEqual({ deleted: 4, byShop: { s30: 3, s365: 1 }, deliveriesForgotten: 1 });
+  expect((await database.db.select().from(webhookDeliveries)).map((d) => d.deliveryId)).toEqual(['recent']);
   expect((await database.db.select().from(events).where(eq(events.shopId, 's30'))).map((e) => e.sourceEventId)).toEqual(['v0']);
   expect((await database.db.select().from(events).where(eq(events.shopId, 's365'))).map((e) => e.sourceEventId).sort()).toEqual(['o', 'v0', 'v1']);
   expect(await database.db.select().from(orders)).toHaveLength(2);
