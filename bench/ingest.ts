@@ -9,7 +9,7 @@ import { createMetrics } from '../lib/metrics.ts';
 import { PiiCipher } from '../lib/pii.ts';
 import { createTestDatabase } from '../test/db.ts';
 import { Client, Connection } from '@temporalio/client';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer } from '../runtime/dev-server.ts';
@@ -110,6 +110,7 @@ async function main() {
     const firedBefore = (await outboxCounts({ database })).fired ?? 0;
     const latencies: number[] = [];
     let refused = 0;
+    const ingestCpu = await cpuMeter(database);
     const t0 = performance.now();
     await pool(bodies, CONCURRENCY, async (body) => {
       const s = performance.now();
@@ -118,6 +119,7 @@ async function main() {
       if (res.status !== 200) refused++;
     });
     const seconds = (performance.now() - t0) / 1000;
+    const ingestUse = await ingestCpu();
     const eventsPerS = TOTAL / seconds;
     const atEnd = await outboxCounts({ database });
     const d0 = performance.now();
@@ -141,11 +143,14 @@ async function main() {
     }));
     const rowBatches: (typeof eventRows)[] = [];
     for (let i = 0; i < eventRows.length; i += BATCH) rowBatches.push(eventRows.slice(i, i + BATCH));
+    await raw`select 1`;
+    const baselineCpu = await cpuMeter(database);
     const b0 = performance.now();
     await pool(rowBatches, CONCURRENCY, async (batch) => {
       await raw`insert into events_baseline ${raw(batch as never)}`;
     });
     const insertPerS = TOTAL / ((performance.now() - b0) / 1000);
+    const baselineUse = await baselineCpu();
     await raw.end();
 
     const ratio = eventsPerS / insertPerS;
@@ -154,6 +159,11 @@ async function main() {
     const firedDuring = (atEnd.fired ?? 0) - firedBefore;
     console.log(`triggers: ${(afterDrain.fired ?? 0) - firedBefore} fired (${afterDrain.coalesced ?? 0} cart changes coalesced, ${afterDrain.dead ?? 0} dead); ${firedDuring} during the load (${(firedDuring / seconds).toFixed(0)}/s), ${(atEnd.pending ?? 0) + (atEnd.firing ?? 0)} queued at its end, drained in ${drainS.toFixed(1)} s`);
     console.log(`plain multi-row INSERT of the same rows: ${insertPerS.toFixed(0)} rows/s`);
+    // CPU per event bounds the rate on a machine of two cores whatever the concurrency: this process
+    // (API, load client, outbox dispatcher) and the Postgres backends of the bench database.
+    const perEvent = (ms: number | null) => (ms === null ? 'n/a' : `${((ms * 1000) / TOTAL).toFixed(0)} µs`);
+    console.log(`cpu per event: ingest ${perEvent(ingestUse.node)} in this process + ${perEvent(ingestUse.postgres)} in Postgres; `
+      + `plain INSERT ${perEvent(baselineUse.node)} + ${perEvent(baselineUse.postgres)}`);
     console.log(`ingest events_per_s=${eventsPerS.toFixed(0)} insert_ratio=${ratio.toFixed(2)} p99_ms=${percentile(latencies, 99).toFixed(1)}`);
   } finally {
     await app.close();
@@ -161,6 +171,35 @@ async function main() {
     await temporalServer.stop();
     await database.close();
   }
+}
+
+/**
+ * Starts measuring CPU: this process's, and that of the Postgres backends serving the bench database
+ * (from /proc, so only with Postgres on this machine; null otherwise). The returned function stops.
+ */
+async function cpuMeter(database: Parameters<typeof outboxCounts>[0]['database']): Promise<() => Promise<{ node: number; postgres: number | null }>> {
+  const backends = async () => new Map((await database.rows<{ pid: number }>((await import('drizzle-orm')).sql`select pid from pg_stat_activity where datname = current_database()`))
+    .map((r) => [r.pid, ticksOf(r.pid)] as const));
+  const ticksOf = (pid: number): number | null => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]);
+    } catch {
+      return null;
+    }
+  };
+  const before = await backends();
+  const cpu0 = process.cpuUsage();
+  return async () => {
+    const cpu = process.cpuUsage(cpu0);
+    let ticks = 0;
+    for (const [pid, now] of await backends()) {
+      if (now === null) return { node: (cpu.user + cpu.system) / 1000, postgres: null };
+      ticks += now - (before.get(pid) ?? 0);
+    }
+    // Linux counts in clock ticks of 10 ms (USER_HZ 100).
+    return { node: (cpu.user + cpu.system) / 1000, postgres: ticks * 10 };
+  };
 }
 
 /** Waits until the outbox has nothing left to fire. */
