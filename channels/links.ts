@@ -141,8 +141,9 @@ export class LinkSigner {
 function linkToken(value: unknown): LinkToken | null {
   if (typeof value !== 'object' || value === null) return null;
   const v = value as Record<string, unknown>;
-  if (typeof v.dispatchId !== 'string') return null;
-  if (v.kind === 'click' && typeof v.url === 'string') return { kind: 'click', dispatchId: v.dispatchId, url: v.url };
+  // Postgres text cannot hold NUL (a signed dispatch id with one was a 500 on the look-up).
+  if (typeof v.dispatchId !== 'string' || v.dispatchId.includes('\u0000') || v.dispatchId.length > 200) return null;
+  if (v.kind === 'click' && typeof v.url === 'string' && !v.url.includes('\u0000')) return { kind: 'click', dispatchId: v.dispatchId, url: v.url };
   if (v.kind === 'unsubscribe' && typeof v.channel === 'string' && LINK_CHANNELS.includes(v.channel)) return { kind: 'unsubscribe', dispatchId: v.dispatchId, channel: v.channel as Channel };
   return null;
 }

@@ -17,6 +17,20 @@ const page = (reply: FastifyReply, status: number, title: string, body: string) 
 
 type Dispatch = typeof dispatches.$inferSelect;
 
+/**
+ * Where a click goes: an http(s) URL, serialised by the URL parser so it is ASCII and fit for a
+ * Location header (a signed URL with bytes outside ASCII was a 500); null for anything else.
+ */
+function redirectTarget(url: string): string | null {
+  if (!/^https?:\/\//i.test(url)) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
 const invalidPage = (reply: FastifyReply, what: string) => page(reply, 400, 'Link not valid', `<p>This ${what} is not valid.</p>`);
 const expiredPage = (reply: FastifyReply, kind: LinkKind, days: number) =>
   page(reply, 410, 'Link expired', kind === 'click'
@@ -67,14 +81,15 @@ export function linkRoutes(ctx: ApiContext, options: ChannelApiOptions): Fastify
       const resolved = await resolve(reply, request.query.t, 'click', 'link');
       if (!resolved) return reply;
       const { token, dispatch } = resolved;
-      if (!/^https?:\/\//.test(token.url)) return invalidPage(reply, 'link');
+      const target = redirectTarget(token.url);
+      if (!target) return invalidPage(reply, 'link');
       if (dispatch) {
         const at = new Date();
         const urlHash = createHash('sha256').update(token.url).digest('hex').slice(0, 16);
         await recordProviderEvent(ctx.database.db, { provider: 'nextbest', providerEventId: `click:${dispatch.id}:${urlHash}:${at.getTime()}`, kind: 'clicked', occurredAt: at, dispatch, detail: { url: token.url } });
         await recordDispatchOutcome(ctx.database.db, dispatch, 'clicked', at);
       }
-      return reply.redirect(token.url, 302);
+      return reply.redirect(target, 302);
     });
 
     app.get<{ Querystring: { t?: string } }>('/l/u', async (request, reply) => {

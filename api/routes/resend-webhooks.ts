@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Resend } from 'resend';
+import { z } from 'zod';
 import type { ChannelApiOptions } from '../../channels/api-options.ts';
 import { findDispatchByProviderId, landedAt, recordDispatchOutcome, recordProviderEvent, setConsent, type OutcomeKind } from '../../channels/feedback.ts';
 import { looksLikeMachineOpen } from '../../attribution/machine-opens.ts';
@@ -8,6 +9,7 @@ import { normaliseEmail } from '../../lib/pii.ts';
 import type { ApiContext } from '../context.ts';
 import { svixStaleness } from '../../ingest/webhook-replay.ts';
 import { keepRejected } from '../rejections.ts';
+import { fieldErrors } from '../validation.ts';
 import { oncePerDelivery, rememberDeliveries } from './webhook-delivery.ts';
 
 const KINDS: Record<string, OutcomeKind> = {
@@ -19,11 +21,21 @@ const KINDS: Record<string, OutcomeKind> = {
   'email.failed': 'failed',
 };
 
-interface ResendEvent {
-  type: string;
-  created_at?: string;
-  data: { email_id?: string; to?: string[]; bounce?: { type?: string; subType?: string; message?: string } };
-}
+/** Postgres text cannot hold NUL. */
+const text = () => z.string().max(2000).refine((v) => !v.includes('\u0000'), 'must not contain the NUL character (\\u0000)');
+/** The fields used of an e-mail event (other fields and other event types pass through untouched). */
+const emailEvent = z.object({
+  type: z.string(),
+  created_at: z.iso.datetime({ offset: true, message: 'an ISO 8601 timestamp with a zone' }).optional(),
+  data: z.object({
+    email_id: text().max(200).optional(),
+    to: z.array(text()).optional(),
+    bounce: z.object({ type: text().optional(), subType: text().optional(), message: text().optional() }).optional(),
+  }),
+});
+type ResendEvent = z.infer<typeof emailEvent>;
+/** Any other event: only its type is read. */
+const anyEvent = z.object({ type: z.string() });
 
 /**
  * Resend's delivery and engagement webhooks, verified by their Svix signature over the raw body; a
@@ -48,21 +60,30 @@ export function resendWebhookRoutes(ctx: ApiContext, options: ChannelApiOptions)
         await keepRejected(ctx, request, 'resend', 401, stale);
         return reply.code(401).send({ error: stale.code, message: stale.message });
       }
-      let event: ResendEvent;
+      let verified: unknown;
       try {
-        event = resend.webhooks.verify({
+        verified = resend.webhooks.verify({
           payload: request.rawBody ?? '',
           headers: { id: header('id'), timestamp: header('timestamp'), signature: header('signature') },
           webhookSecret: options.resendWebhookSecret,
-        }) as unknown as ResendEvent;
+        });
       } catch (error) {
         await keepRejected(ctx, request, 'resend', 401, { code: 'bad_signature', message: (error as Error).message });
         return reply.code(401).send({ error: 'bad_signature', message: 'the webhook signature does not match RESEND_WEBHOOK_SECRET' });
       }
-      return oncePerDelivery(ctx, request, reply, { source: 'resend', shopId: null, deliveryId: header('id') || undefined, header: 'svix-id' }, () => handle(event));
+      // Signed is not well-formed: a signed body that is not an event, or an e-mail event without its data, was a 500.
+      const type = (verified as { type?: unknown } | null)?.type;
+      const kind = typeof type === 'string' && Object.hasOwn(KINDS, type) ? KINDS[type] : undefined;
+      const parsed = (kind ? emailEvent : anyEvent).safeParse(verified);
+      if (!parsed.success) {
+        const errors = fieldErrors(parsed.error);
+        await keepRejected(ctx, request, 'resend', 422, { code: 'invalid_event', errors });
+        return reply.code(422).send({ error: 'invalid_event', message: 'the webhook body is not a Resend event', errors });
+      }
+      const event = parsed.data as ResendEvent;
+      return oncePerDelivery(ctx, request, reply, { source: 'resend', shopId: null, deliveryId: header('id') || undefined, header: 'svix-id' }, () => handle(event, kind));
 
-      async function handle(event: ResendEvent) {
-        const kind = KINDS[event.type];
+      async function handle(event: ResendEvent, kind: OutcomeKind | undefined) {
         if (!kind || !event.data.email_id) return reply.code(200).send({ status: 'ignored', type: event.type });
         const occurredAt = event.created_at ? new Date(event.created_at) : new Date();
         const dispatch = await findDispatchByProviderId(ctx.database.db, 'resend', event.data.email_id);

@@ -16,6 +16,7 @@ const STOP = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT',
 const START = new Set(['START', 'YES', 'UNSTOP', 'OPTIN']);
 /** Error codes in a status callback that mean the number can never receive. */
 const UNREACHABLE_CODES = new Set(['21211', '21610', '21612', '21614', '30003', '30005', '30006', '63003', '63024']);
+const MAX_ID = 200;
 const TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 /**
@@ -35,12 +36,27 @@ export function twilioWebhookRoutes(ctx: ApiContext, options: ChannelApiOptions)
         await reply.code(503).send({ error: 'not_configured', message: 'set TWILIO_AUTH_TOKEN to receive Twilio callbacks' });
         return null;
       }
+      // Twilio posts forms; any other body (JSON reached the handlers with non-string fields: a 500) is refused.
+      if (!(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+        const message = `Twilio callbacks are application/x-www-form-urlencoded, not ${request.headers['content-type'] ?? 'without a content type'}`;
+        await keepRejected(ctx, request, 'twilio', 415, { code: 'unsupported_media_type', message });
+        await reply.code(415).send({ error: 'unsupported_media_type', message });
+        return null;
+      }
       const params = (request.body ?? {}) as Record<string, string>;
       const signature = request.headers['x-twilio-signature'];
       const url = `${options.publicBaseUrl}${request.url}`;
       if (typeof signature !== 'string' || !twilio.validateRequest(options.twilioAuthToken, signature, url, params)) {
         await keepRejected(ctx, request, 'twilio', 403, { code: 'bad_signature', message: `X-Twilio-Signature does not match ${url}` });
         await reply.code(403).send({ error: 'bad_signature', message: 'X-Twilio-Signature does not match this request' });
+        return null;
+      }
+      // Postgres text cannot hold NUL (a %00 in MessageSid was a 500), and ids are short (they key an index).
+      const errors = Object.entries(params).flatMap(([field, value]) => value.includes('\u0000') || field.includes('\u0000') ? [{ field: field.replaceAll('\u0000', '%00'), message: 'must not contain the NUL character (%00)' }]
+        : ['MessageSid', 'MessageStatus', 'ErrorCode'].includes(field) && value.length > MAX_ID ? [{ field, message: `longer than ${MAX_ID} characters` }] : []);
+      if (errors.length > 0) {
+        await keepRejected(ctx, request, 'twilio', 422, { code: 'invalid_callback', errors });
+        await reply.code(422).send({ error: 'invalid_callback', message: 'the callback parameters cannot be processed', errors });
         return null;
       }
       return params;

@@ -11,7 +11,7 @@ export const INJECTIONS = [
   '1e309', '9007199254740993', ' ', '\r\n\r\nHTTP/1.1 200 OK', `{"$ne": null}`, 'cus_x:injected:trigger', '😀'.repeat(50),
 ];
 
-const wrongTypes: fc.Arbitrary<unknown> = fc.oneof(
+export const wrongTypes: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.constant(-1), fc.constant(2 ** 53 + 1), fc.constant(1e308),
   fc.string(), fc.constantFrom(...INJECTIONS), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 2 }),
   fc.constant({ __proto__: { admin: true } }), fc.constant('x'.repeat(70_000)),
@@ -42,7 +42,7 @@ export type Source = 'native' | 'shopify' | 'woocommerce' | 'segment';
 const VALID: Record<Source, fc.Arbitrary<Record<string, unknown>>> = { native: nativeEvent, shopify: shopifyPayload, woocommerce: wooPayload, segment: segmentPayload };
 
 /** Paths of an object's leaves and branches, to pick one to break. */
-function paths(value: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
+export function paths(value: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       out.push([...prefix, k]);
@@ -52,7 +52,7 @@ function paths(value: unknown, prefix: string[] = [], out: string[][] = []): str
   return out;
 }
 
-function setAt(root: Record<string, unknown>, path: string[], value: unknown, remove: boolean): Record<string, unknown> {
+export function setAt(root: Record<string, unknown>, path: string[], value: unknown, remove: boolean): Record<string, unknown> {
   const copy = structuredClone(root);
   let node: Record<string, unknown> = copy;
   for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
@@ -63,7 +63,7 @@ function setAt(root: Record<string, unknown>, path: string[], value: unknown, re
 }
 
 /** Deeply nested JSON as text (built as text: JSON.stringify itself overflows the stack on it). */
-const nestedText = (depth: number): string => {
+export const nestedText = (depth: number): string => {
   let open = '';
   let close = '';
   for (let i = 0; i < depth; i++) {
@@ -82,8 +82,13 @@ export interface HostileBody {
 }
 
 export function hostileBody(source: Source): fc.Arbitrary<HostileBody> {
+  return hostileBodyFrom(VALID[source]);
+}
+
+/** Broken bodies built from an arbitrary of valid JSON payloads (ids like `ev-1` and e-mails are where injections go). */
+export function hostileBodyFrom(validPayload: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<HostileBody> {
   const json = (kind: string) => (value: unknown) => ({ kind, body: JSON.stringify(value) ?? 'null', contentType: 'application/json' });
-  const mutated = fc.tuple(VALID[source], fc.nat(), fc.boolean(), wrongTypes).map(([valid, pick, remove, replacement]) => {
+  const mutated = fc.tuple(validPayload, fc.nat(), fc.boolean(), wrongTypes).map(([valid, pick, remove, replacement]) => {
     const all = paths(valid);
     const path = all[pick % all.length]!;
     return json(remove ? `drop ${path.join('.')}` : `retype ${path.join('.')}`)(setAt(valid, path, replacement, remove));
@@ -92,27 +97,27 @@ export function hostileBody(source: Source): fc.Arbitrary<HostileBody> {
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map(json('random json')) },
     { weight: 1, arbitrary: fc.anything({ maxDepth: 3, withBoxedValues: false }).map((v) => json('random value')(v)) },
     { weight: 5, arbitrary: mutated },
-    { weight: 1, arbitrary: fc.tuple(VALID[source], fc.double({ min: 0, max: 1, noNaN: true })).map(([v, at]) => {
+    { weight: 1, arbitrary: fc.tuple(validPayload, fc.double({ min: 0, max: 1, noNaN: true })).map(([v, at]) => {
       const text = JSON.stringify(v);
       return { kind: 'truncated', body: text.slice(0, Math.floor(text.length * at)), contentType: 'application/json' };
     }) },
-    { weight: 1, arbitrary: fc.tuple(VALID[source], fc.integer({ min: 50, max: 20_000 })).map(([v, depth]) => ({
+    { weight: 1, arbitrary: fc.tuple(validPayload, fc.integer({ min: 50, max: 20_000 })).map(([v, depth]) => ({
       kind: `nested ${depth}`, body: JSON.stringify({ ...v, extra: 0 }).replace('"extra":0', `"extra":${nestedText(depth)}`), contentType: 'application/json',
     })) },
-    { weight: 1, arbitrary: fc.tuple(VALID[source], fc.integer({ min: 10_000, max: 1_200_000 })).map(([v, size]) => json(`oversized ${size}`)({ ...v, note: 'x'.repeat(size) })) },
-    { weight: 1, arbitrary: fc.tuple(VALID[source], fc.constantFrom(...INJECTIONS)).map(([v, s]) => ({
+    { weight: 1, arbitrary: fc.tuple(validPayload, fc.integer({ min: 10_000, max: 1_200_000 })).map(([v, size]) => json(`oversized ${size}`)({ ...v, note: 'x'.repeat(size) })) },
+    { weight: 1, arbitrary: fc.tuple(validPayload, fc.constantFrom(...INJECTIONS)).map(([v, s]) => ({
       kind: 'injection',
       // Every id and e-mail becomes the injection string (escaped, so the JSON itself stays valid).
       body: JSON.stringify(v).replace(/"(ev|o|u|cart|m|r)-\d+"|"[^"@]+@example\.com"/g, () => JSON.stringify(s)),
       contentType: 'application/json',
     })) },
-    { weight: 1, arbitrary: fc.tuple(VALID[source], fc.constantFrom('latin1', 'utf16le', 'bom', 'lone-surrogate')).map(([v, encoding]) => {
+    { weight: 1, arbitrary: fc.tuple(validPayload, fc.constantFrom('latin1', 'utf16le', 'bom', 'lone-surrogate')).map(([v, encoding]) => {
       const text = JSON.stringify({ ...v, note: 'Grüße Zoë ☕' });
       const body = encoding === 'bom' ? `\ufeff${text}` : encoding === 'lone-surrogate' ? text.replace('☕', '\ud83d') : Buffer.from(text, encoding as BufferEncoding);
       return { kind: `encoding ${encoding}`, body, contentType: 'application/json' };
     }) },
     { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 200 }), fc.constantFrom('text/plain', 'application/json', 'application/x-www-form-urlencoded', 'application/xml'))
       .map(([body, contentType]) => ({ kind: `garbage ${contentType}`, body, contentType })) },
-    { weight: 1, arbitrary: VALID[source].map(json('valid')) },
+    { weight: 1, arbitrary: validPayload.map(json('valid')) },
   );
 }

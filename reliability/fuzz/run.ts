@@ -2,12 +2,18 @@ import fc from 'fast-check';
 import type { Database } from '../../db/client.ts';
 import { rejectedPayloads } from '../../db/schema.ts';
 import { hostileBody, INJECTIONS, type Source } from './payloads.ts';
-import { createApiTarget, fuzzAdapter } from './targets.ts';
+import { createApiTarget, fuzzAdapter, type Verdict } from './targets.ts';
+import { linkCase, linkRequest, resendCase, twilioCase } from './channel-payloads.ts';
+import { createChannelTarget } from './channel-targets.ts';
 import { sql } from 'drizzle-orm';
 
 export interface FuzzOptions {
   adapterCases: number;
   apiCases: number;
+  /** Resend and Twilio webhook deliveries (half each; default none). */
+  webhookCases?: number;
+  /** Click and unsubscribe link requests (default none). */
+  linkCases?: number;
   seed: number;
   database: Database;
   progress?: (line: string) => void;
@@ -17,6 +23,10 @@ export interface FuzzReport {
   cases: number;
   adapterCases: number;
   apiCases: number;
+  webhookCases: number;
+  linkCases: number;
+  /** Link requests refused with a page (400 / 404 / 410): not webhooks, nothing to keep. */
+  linksRefused: number;
   refused: number;
   kept: number;
   keptWithoutReason: number;
@@ -104,13 +114,63 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   } finally {
     await target.close();
   }
+
+  // The channel endpoints: provider webhooks (signed and forged) and signed links.
+  const webhookRuns = options.webhookCases ?? 0;
+  const linkRuns = options.linkCases ?? 0;
+  const channels = webhookRuns + linkRuns > 0 ? await createChannelTarget(options.database) : null;
+  let webhookCases = 0;
+  let linkCases = 0;
+  let linksRefused = 0;
+  const count = (label: string, kind: string, run: () => Promise<Verdict>) => async () => {
+    try {
+      const verdict = await run();
+      byStatus[String(verdict.status)] = (byStatus[String(verdict.status)] ?? 0) + 1;
+      if (verdict.failure) {
+        server500s++;
+        note(label, kind, verdict.failure);
+      }
+      return verdict;
+    } catch (error) {
+      crashes++;
+      note(label, kind, `threw ${(error as Error).message}`);
+      return null;
+    }
+  };
+  if (channels) try {
+    const resendRuns = Math.ceil(webhookRuns / 2);
+    await fc.assert(fc.asyncProperty(resendCase, fc.nat(), async (input, pick) => {
+      webhookCases++;
+      const verdict = await count('POST resend', `${input.signing} ${input.input.kind}`, () => channels.resend(input, pick))();
+      if (verdict?.refused) refused++;
+      return true;
+    }), { numRuns: resendRuns, seed: options.seed + 30 });
+    options.progress?.(`fuzz: webhook resend: ${resendRuns} cases`);
+    const twilioRuns = webhookRuns - resendRuns;
+    await fc.assert(fc.asyncProperty(twilioCase, async (input) => {
+      webhookCases++;
+      const verdict = await count(`POST twilio/${input.route}`, `${input.signing} ${input.input.kind}`, () => channels.twilio(input))();
+      if (verdict?.refused) refused++;
+      return true;
+    }), { numRuns: twilioRuns, seed: options.seed + 31 });
+    options.progress?.(`fuzz: webhook twilio: ${twilioRuns} cases`);
+    await fc.assert(fc.asyncProperty(linkCase, linkRequest, async (input, request) => {
+      linkCases++;
+      const verdict = await count(request, input.kind, () => channels.link(input, request))();
+      if (verdict?.refused) linksRefused++;
+      return true;
+    }), { numRuns: linkRuns, seed: options.seed + 32 });
+    options.progress?.(`fuzz: links: ${linkRuns} cases (${linksRefused} refused with a page)`);
+  } finally {
+    await channels.close();
+  }
   const kept = (await target.keptCount()) - keptBefore;
   const [blank] = await options.database.db.select({ n: sql<number>`count(*)::int` }).from(rejectedPayloads)
     .where(sql`${rejectedPayloads.reason} is null or ${rejectedPayloads.reason}::text in ('null', '{}', '[]', '""')`);
   if (kept !== refused) note('API', 'kept', `${refused} payloads refused but ${kept} kept in rejected_payloads`);
   // A refusal that was not kept is counted as a failure of its own case (see targets.ts) and here in total.
   return {
-    cases: adapterCases + apiCases, adapterCases, apiCases, refused, kept, keptWithoutReason: blank?.n ?? 0,
+    cases: adapterCases + apiCases + webhookCases + linkCases, adapterCases, apiCases, webhookCases, linkCases, linksRefused, refused, kept, keptWithoutReason: blank?.n ?? 0,
     server500s, crashes, byStatus, failures,
   };
 }
