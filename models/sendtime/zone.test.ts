@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { hourOfWeekAt, isValidTimeZone, localTime, offsetTimeline, zoneOffsetMinutes } from './zone.ts';
 import { isQuiet, minutesUntilQuietEnds, parseQuietHours } from './quiet.ts';
 
@@ -58,5 +59,29 @@ describe('quiet hours', () => {
   it('reject malformed clocks', () => {
     expect(parseQuietHours({ start: '25:00', end: '08:00' })).toBeNull();
     expect(parseQuietHours({ start: '9pm', end: '08:00' })).toBeNull();
+  });
+});
+
+describe('zoneOffsetMinutes remembered per hour', () => {
+  // An independent reading of the offset, straight from Intl, for every instant asked.
+  const fromIntl = (timeZone: string, atMs: number) => {
+    const name = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(new Date(atMs)).find((p) => p.type === 'timeZoneName')!.value;
+    const m = /GMT(?:([+-])(\d{2}):(\d{2}))?/.exec(name)!;
+    return m[1] ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+  };
+  const zones = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Asia/Kathmandu', 'America/St_Johns', 'UTC'];
+
+  it('agrees with Intl at every instant, also in the hours that hold a DST transition', () => {
+    // Every minute around the 2026 transitions of zones that move by an hour and by half an hour.
+    for (const [zone, around] of [['Europe/Berlin', '2026-03-29T01:00:00Z'], ['Europe/Berlin', '2026-10-25T01:00:00Z'], ['America/New_York', '2026-11-01T06:00:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'], ['Australia/Lord_Howe', '2026-10-03T15:30:00Z']] as const) {
+      for (let m = -90; m <= 90; m++) {
+        const at = Date.parse(around) + m * 60_000;
+        expect(zoneOffsetMinutes(zone, at), `${zone} at ${new Date(at).toISOString()}`).toBe(fromIntl(zone, at));
+      }
+    }
+    fc.assert(fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.parse('2020-01-01'), max: Date.parse('2032-01-01') }), (zone, at) => {
+      expect(zoneOffsetMinutes(zone, at)).toBe(fromIntl(zone, at));
+    }), { numRuns: 3000 });
   });
 });

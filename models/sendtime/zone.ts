@@ -34,8 +34,30 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** Minutes to add to UTC to get local time at `atMs` (e.g. -240 for New York in summer). */
+const HOUR_MS = 3_600_000;
+/** Offsets of whole UTC hours in which a zone's offset does not change, by zone and hour. */
+const hourOffsets = new Map<string, number>();
+const HOUR_OFFSETS_MAX = 100_000;
+
+/**
+ * Minutes to add to UTC to get local time at `atMs` (e.g. -240 for New York in summer). Remembered per
+ * zone and UTC hour when the offset is the same at the hour's first and last second (every hour but the
+ * rare one holding a transition, which is computed exactly each time): ingest asks once per visit.
+ */
 export function zoneOffsetMinutes(timeZone: string, atMs: number): number {
+  const hour = Math.floor(atMs / HOUR_MS);
+  const key = `${timeZone}|${hour}`;
+  const known = hourOffsets.get(key);
+  if (known !== undefined) return known;
+  const first = exactOffsetMinutes(timeZone, hour * HOUR_MS);
+  const last = exactOffsetMinutes(timeZone, hour * HOUR_MS + HOUR_MS - 1000);
+  if (first !== last) return exactOffsetMinutes(timeZone, atMs);
+  if (hourOffsets.size >= HOUR_OFFSETS_MAX) hourOffsets.clear();
+  hourOffsets.set(key, first);
+  return first;
+}
+
+function exactOffsetMinutes(timeZone: string, atMs: number): number {
   const wholeSecond = Math.floor(atMs / 1000) * 1000;
   const parts = formatter(timeZone).formatToParts(new Date(wholeSecond));
   const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
