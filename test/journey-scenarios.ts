@@ -72,6 +72,10 @@ export function journeyScenarios(driver: JourneyDriver): void {
         await h.env.sleep(1000);
       }
       for (const { id } of rows) await handle(id).terminate('test finished').catch(() => {});
+      // The test server keeps time skipping locked for each abandoned child (a campaign's journey) that
+      // closed after its parent; without giving those locks back, a later scenario's sleep never skips.
+      const all = await h.database.db.select({ id: journeys.workflowId }).from(journeys);
+      await h.releaseOrphanedChildLocks([...all.map((r) => r.id), ...(c?.background ?? [])]);
     }
     const serverNow = async () => new Date(await h.env.currentTimeMs());
     /** A customer in their own shop, whose local time at the decision falls in [fromHour, toHour). */

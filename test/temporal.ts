@@ -36,6 +36,11 @@ export interface JourneyHarness {
   client: JourneyClientDeps;
   outboxDir: string;
   taskQueue: string;
+  /**
+   * Gives back the time-skipping lock the test server keeps for each abandoned child that closed after
+   * its parent (see releaseOrphanedChildLocks); call it once the given workflows are closed.
+   */
+  releaseOrphanedChildLocks(workflowIds: Iterable<string>): Promise<number>;
   /** A worker with the real activities, for the duration of `fn`. */
   withWorker<T>(fn: (worker: Worker) => Promise<T>, senders?: Partial<Record<Channel, ChannelSender>>): Promise<T>;
   close(): Promise<void>;
@@ -55,6 +60,38 @@ export function serverClock(): Date {
   }
 }
 
+// Closings after which the test server notifies the parent (holding the lock until it answers). A
+// termination takes no such lock: the quiet-hours and duplicate scenarios terminate their journeys
+// and the later scenarios still skip time.
+const NOTIFYING_CLOSE = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+
+/**
+ * The time-skipping test server's leak with abandoned children (temporalio/sdk-java#2392, also
+ * sdk-typescript#1101): when a child closes it locks time skipping "to be unlocked by the parent" and
+ * reports to the parent; a parent that already closed (a campaign, whose journeys are
+ * ParentClosePolicy.ABANDON children that outlive it) answers NOT_FOUND, and the lock is never
+ * released. Each such child then stops time skipping for good: `env.sleep` waits in real time. This
+ * gives that one lock back, once per child run that closed after its parent (tracked in `released`).
+ * Returns how many it released. A real server has no such lock, so the product needs no change.
+ */
+export async function releaseOrphanedChildLocks(env: TestWorkflowEnvironment, workflowIds: Iterable<string>, released: Set<string>): Promise<number> {
+  const testService = env.connection.testService;
+  if (!testService) throw new Error('releaseOrphanedChildLocks needs the time-skipping test server (its test service is missing)');
+  let count = 0;
+  for (const id of new Set(workflowIds)) {
+    const child = await env.client.workflow.getHandle(id).describe();
+    if (!child.parentExecution || !child.closeTime || !NOTIFYING_CLOSE.has(child.status.name) || released.has(child.runId)) continue;
+    const { workflowId: parentId, runId: parentRunId } = child.parentExecution;
+    if (!parentId) continue;
+    const parent = await env.client.workflow.getHandle(parentId, parentRunId ?? undefined).describe();
+    if (!parent.closeTime || parent.closeTime > child.closeTime) continue;
+    released.add(child.runId);
+    await testService.unlockTimeSkipping({});
+    count++;
+  }
+  return count;
+}
+
 /** Real Temporal (time-skipping), a real database and the real activities; only the clock is fast. */
 export async function createJourneyHarness(options: { logger?: Logger } = {}): Promise<JourneyHarness> {
   // A test may bring its own logger (to read what was logged); the SDK's runtime logs through it too.
@@ -68,6 +105,7 @@ export async function createJourneyHarness(options: { logger?: Logger } = {}): P
   const metrics = createMetrics();
   const outboxDir = mkdtempSync(join(tmpdir(), 'nextbest-outbox-'));
   const taskQueue = `test-${Math.random().toString(36).slice(2)}`;
+  const releasedChildRuns = new Set<string>();
   const client: JourneyClientDeps = { temporal: env.client, database, taskQueue, timeScale: 1, logger, metrics };
   const deps: ActivityDeps = { database, logger, metrics, cipher: new PiiCipher(TEST_PII_KEY), outboxDir, timeScale: 1, journeys: client };
   return {
@@ -77,6 +115,7 @@ export async function createJourneyHarness(options: { logger?: Logger } = {}): P
     client,
     outboxDir,
     taskQueue,
+    releaseOrphanedChildLocks: (workflowIds) => releaseOrphanedChildLocks(env, workflowIds, releasedChildRuns),
     async withWorker(fn, senders) {
       const worker = await createJourneyWorker({
         connection: env.nativeConnection,

@@ -18,13 +18,4 @@ journeyScenarios({
   async retrigger(c) {
     await expect(campaign(c)).rejects.toBeInstanceOf(CampaignExistsError);
   },
-  // From the fourth scenario on, a campaign parent left from the earlier ones keeps the time-skipping
-  // test server from advancing time and each test hangs until its timeout; not yet explained. The
-  // campaign's own behaviour is covered by clearance-campaign.test.ts; these four stay open (issue 4).
-  knownGaps: {
-    outOfStock: 'time-skipping stalls under earlier campaigns in this file',
-    quietHours: 'time-skipping stalls under earlier campaigns in this file',
-    duplicate: 'time-skipping stalls under earlier campaigns in this file',
-    restart: 'time-skipping stalls under earlier campaigns in this file',
-  },
 });
