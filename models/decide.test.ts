@@ -135,6 +135,26 @@ describe('decideAction', () => {
 });
 
 describe('decideAction: sending versus sending nothing', () => {
+  it("explores the shop's uncertain rates, not a customer's deviation from rates the shop knows", () => {
+    // Customers differ a lot (priors worth 4 sends), and this customer has no evidence of their own.
+    const priors = (sends?: number) => ({
+      email: { all: { rate: 0.03, strength: 4, ...(sends === undefined ? {} : { sends }) } },
+      sms: { all: { rate: 0.06, strength: 4, ...(sends === undefined ? {} : { sends }) } },
+    });
+    const smsShare = (sends?: number) => {
+      const shop = { ...defaultShopModelState(), channelPriors: priors(sends), channelCostsMinor: { email: 0, sms: 0 } };
+      const d = decideAction(baseInput({ shop, consents: ['email', 'sms'], reachable: ['email', 'sms'], contents: [{ type: 'cart_reminder' }], maxAlternatives: Infinity, propensityDraws: 400 }));
+      return d.alternatives.filter((a) => a.channel === 'sms').reduce((sum, a) => sum + a.winProbability, 0);
+    };
+    // Rates behind 20 000 sends each: SMS's is surely higher, so the customer gets SMS.
+    expect(smsShare(20_000)).toBeGreaterThan(0.99);
+    // A prior with no sends behind it is as uncertain as a customer: plain Thompson sampling, e-mail often.
+    expect(smsShare()).toBeLessThan(0.8);
+    expect(smsShare()).toBeGreaterThan(0.3);
+    // Few sends: the shop's rates themselves are uncertain and get explored.
+    expect(smsShare(60)).toBeLessThan(0.99);
+  });
+
   it('always sends to a new customer when the expected value is positive, whatever the seed', () => {
     const now = '2026-05-05T12:00:00Z';
     for (let i = 0; i < 300; i++) {

@@ -4,10 +4,10 @@
 // `propensityDraws` times to estimate how likely each action was, which is what offline evaluation
 // of another policy needs. Send time is deterministic given the state, so it carries no propensity.
 
-import { betaMean, type BetaParams } from './core/beta.ts';
+import { betaMean } from './core/beta.ts';
 import { DEFAULT_PROPENSITY_DRAWS } from './core/propensity.ts';
 import { Rng } from './core/rng.ts';
-import { channelPosterior, eligibleChannels, resolveChannelPrior } from './channel/posterior.ts';
+import { channelPosterior, eligibleChannels, priorParams, resolveChannelPrior } from './channel/posterior.ts';
 import { allowedTierMask, wouldBuyAnyway } from './discount/guardrails.ts';
 import { sampleMonotoneRates, TIER_COUNT, tierPosteriorMeans, tierPosteriors } from './discount/posterior.ts';
 import { bestSendCandidate, enumerateCandidates, incrementalValue, NONE, type Candidate, type ContentCandidate } from './nba.ts';
@@ -60,8 +60,9 @@ export function decideAction(input: DecideInput): Decision {
   for (const channel of eligible) {
     const time = customerSendTime(customer, shop, channel, window, nowMs, input.urgencyHalfLifeHours);
     if (time.ok) {
-      const posterior = channelPosterior(customer.channels[channel], resolveChannelPrior(shop, channel, customer.lifecycle.stage), nowMs, shop.halfLifeDays);
-      timed.push({ channel, time, posterior, cost: shop.channelCostsMinor[channel] ?? 0 });
+      const prior = resolveChannelPrior(shop, channel, customer.lifecycle.stage);
+      const posterior = channelPosterior(customer.channels[channel], prior, nowMs, shop.halfLifeDays);
+      timed.push({ channel, time, posterior, prior, cost: shop.channelCostsMinor[channel] ?? 0 });
     } else {
       reasons.push(`${channel} skipped: ${time.why}`);
     }
@@ -120,7 +121,7 @@ export function decideAction(input: DecideInput): Decision {
   let chosen = NONE;
   let chosenValue = 0;
   for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < timed.length; k++) engage[k] = sampleBeta(rng, timed[k]!.posterior);
+    for (let k = 0; k < timed.length; k++) engage[k] = sampleEngagement(rng, timed[k]!);
     const o = r * TIER_COUNT;
     for (let i = 0; i < n; i++) values[i] = engage[channelOf[i]!]! * rates[o + tierOf[i]!]! * scale[i]! - cost[i]!;
     const top = bestSendCandidate(values, n);
@@ -140,6 +141,22 @@ export function decideAction(input: DecideInput): Decision {
   });
 }
 
-function sampleBeta(rng: Rng, p: BetaParams): number {
-  return rng.beta(p.alpha, p.beta);
+/**
+ * One Thompson draw of a customer's engagement on a channel. What is drawn is the shop's rate (the
+ * prior's), from the uncertainty of the shop's own sends behind it; the customer's deviation from it
+ * is taken at its posterior mean: (α₀/n₀ drawn × n₀ + the customer's decayed successes) / (α + β).
+ * A customer has a few carts a year, so sending them a channel their posterior mean calls worse "to
+ * learn" about them costs more than the few later decisions for them can pay back; what the shop
+ * learns about a channel's rate serves every customer, and that is what the draw explores. A shop
+ * that knows little (no `sends`: a default or fallback prior) draws as wide as the prior itself,
+ * which is plain Thompson sampling for a customer without evidence.
+ */
+function sampleEngagement(rng: Rng, t: TimedChannel): number {
+  const p0 = priorParams(t.prior);
+  const n0 = p0.alpha + p0.beta;
+  const rate = p0.alpha / n0;
+  const shopSends = t.prior.sends !== undefined ? Math.max(t.prior.sends + 2, n0) : n0;
+  const drawn = rng.beta(rate * shopSends, (1 - rate) * shopSends);
+  const { alpha, beta } = t.posterior;
+  return (alpha - p0.alpha + drawn * n0) / (alpha + beta);
 }

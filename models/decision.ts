@@ -6,7 +6,7 @@ import type { ContentCandidate, Candidate } from './nba.ts';
 import { actionKey, NONE } from './nba.ts';
 import type { SendTimeResult } from './sendtime/choose.ts';
 import { MODEL_STATE_VERSION } from './state.ts';
-import { DISCOUNT_TIERS, type DiscountTier, type PersonChannel } from './types.ts';
+import { DISCOUNT_TIERS, type BetaPrior, type DiscountTier, type PersonChannel } from './types.ts';
 
 export type ScoredAction = {
   /** "content|channel|tier", or "none". */
@@ -45,6 +45,8 @@ export type TimedChannel = {
   channel: PersonChannel;
   time: Extract<SendTimeResult, { ok: true }>;
   posterior: BetaParams;
+  /** The pooled prior inside `posterior`, whose rate the decision's draw explores. */
+  prior: BetaPrior;
   cost: number;
 };
 

@@ -40,13 +40,33 @@ describe('refitShop', () => {
     expect(r.priors.email!.all.rate).toBeCloseTo(19 / 72, 12);
     // 60 active sends reach the 50 needed for a stage prior; 10 lapsed ones do not.
     expect(Object.keys(r.priors.email!.byStage!)).toEqual(['active']);
-    expect(r.priors.email!.byStage!.active!.rate).toBeCloseTo(19 / 62, 12);
+    // The stage's rate is its 18 of 60 sends with the shop's prior (19/72 worth S sends) as its prior;
+    // the shop's rate is backed by its 70 sends, the stage's by its 60 and the prior's S.
+    const S = r.priors.email!.all.strength;
+    expect(r.priors.email!.all.sends).toBe(70);
+    expect(r.priors.email!.byStage!.active!.rate).toBeCloseTo((18 + (S * 19) / 72) / (60 + S), 12);
+    expect(r.priors.email!.byStage!.active!.sends).toBeCloseTo(60 + S, 12);
     // The stage's strength is the shop-wide fit (customers differ at most as much within a stage as overall).
     expect(r.priors.email!.byStage!.active!.strength).toBe(Math.min(r.priors.email!.all.strength, 62));
     expect(r.priors.sms).toBeUndefined();
     const curve = r.population.email!;
     expect(curve[10]).toBe(18);
     expect(curve[40]).toBe(1);
+  });
+
+  it("keeps a stage with few sends near the shop's rate and lets a stage with many follow its own", () => {
+    const few = Array.from({ length: 50 }, () => customer('lapsed', [0, 1]));
+    const many = Array.from({ length: 500 }, () => customer('lapsed', [0, 1]));
+    const rest = Array.from({ length: 200 }, (_, i) => customer('active', i % 2 ? [1, 1] : [0, 2]));
+    const small = refitShop([...few, ...rest], nowMs, { halfLifeDays: 90 }).priors.email!;
+    const large = refitShop([...many, ...rest], nowMs, { halfLifeDays: 90 }).priors.email!;
+    // 0 clicks in 50 lapsed sends: the stage's own rate 1/52 would ignore the shop's ~0.2; shrunk it is not.
+    const S = small.all.strength;
+    expect(small.byStage!.lapsed!.rate).toBeCloseTo((S * small.all.rate) / (50 + S), 12);
+    expect(small.byStage!.lapsed!.rate).toBeGreaterThan(0.05);
+    // 0 in 500: the stage's own evidence weighs more, the rate moves further from the shop's.
+    expect(large.byStage!.lapsed!.rate).toBeCloseTo((large.all.strength * large.all.rate) / (500 + large.all.strength), 12);
+    expect(large.byStage!.lapsed!.rate / large.all.rate).toBeLessThan(small.byStage!.lapsed!.rate / small.all.rate);
   });
 
   it('discounts old evidence to the refit instant', () => {

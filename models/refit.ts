@@ -1,5 +1,5 @@
 // The scheduled refit of a shop's pooled model state from its customers' states: channel priors per
-// channel and lifecycle stage, and population send-time curves. Pure and streaming: the product's
+// channel and lifecycle stage (a stage's shrunk toward the shop's), and population send-time curves. Pure and streaming: the product's
 // retrain (learning/retrain.ts) pages customers out of Postgres into it, the simulator feeds it the
 // states it holds in memory, so both refit alike.
 
@@ -7,7 +7,7 @@ import { countsAt } from './core/decay.ts';
 import { addToPool, emptyPoolStats, pooledPrior, type PoolingBounds, type PoolStats } from './channel/posterior.ts';
 import { buildPopulationCurve } from './sendtime/curve.ts';
 import type { ChannelPrior, CustomerModelState, HourCounts, ShopModelState } from './state.ts';
-import { PERSON_CHANNELS, STAGES, type PersonChannel } from './types.ts';
+import { PERSON_CHANNELS, STAGES, type BetaPrior, type PersonChannel } from './types.ts';
 
 /**
  * Bounds of a pooled prior's strength in sends. Fitted from how much customers differ (pooledPrior):
@@ -69,15 +69,29 @@ export function finishRefit(acc: RefitAccumulator): RefitResult {
       const byStage: ChannelPrior['byStage'] = {};
       for (const stage of STAGES) {
         const t = acc.pools.get(`${channel}:${stage}`);
-        // A stage has its own rate, but the spread is fitted over all stages: customers differ at most
-        // as much within a stage as overall, and a stage's few customers would make the fit noisy.
-        if (t && t.trials >= minStage) byStage[stage] = { rate: pooledPrior(t, bounds).rate, strength: Math.min(pooled.strength, t.trials + 2) };
+        if (t && t.trials >= minStage) byStage[stage] = stagePrior(t, pooled);
       }
-      priors[channel] = { all: pooled, byStage };
+      priors[channel] = { all: { ...pooled, sends: all.trials }, byStage };
     }
     if (acc.hours[channel].length > 0) population[channel] = buildPopulationCurve(acc.hours[channel], acc.nowMs, acc.options.halfLifeDays);
   }
   return { customers: acc.customers, priors, population };
+}
+
+/**
+ * A stage's prior: its rate estimated with the shop's pooled prior as prior, (stage engaged + strength ×
+ * shop rate) / (stage sends + strength), so a stage with few sends stays near the shop's rate and only
+ * its own sends move it away; a stage differs from the shop at most as much as one customer does, so the
+ * shop prior weighs as much as it does for a customer. The spread is fitted over all stages (customers
+ * differ at most as much within a stage as overall, and a stage's few customers would make the fit
+ * noisy), never worth more than the stage's own sends. `sends` counts the shop prior's weight too.
+ */
+function stagePrior(stage: PoolStats, shop: BetaPrior): BetaPrior {
+  return {
+    rate: (stage.engaged + shop.strength * shop.rate) / (stage.trials + shop.strength),
+    strength: Math.min(shop.strength, stage.trials + 2),
+    sends: stage.trials + shop.strength,
+  };
 }
 
 /** One call for callers that hold every state in memory. */

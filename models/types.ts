@@ -19,7 +19,11 @@ export const DISCOUNT_TIERS = [0, 5, 10, 15, 20, 25] as const;
 export type DiscountTier = (typeof DISCOUNT_TIERS)[number];
 
 /** A Beta prior described the way a shop thinks about it: a rate and how many sends it is worth. */
-export type BetaPrior = { rate: number; strength: number };
+/**
+ * A pooled prior: `rate` worth `strength` sends for a customer (how alike customers are), and, when the
+ * refit knows it, `sends`: the shop's sends behind `rate` (how sure the shop is of the rate itself).
+ */
+export type BetaPrior = { rate: number; strength: number; sends?: number };
 
 /** Half-open UTC window, ISO-8601 instants. */
 export type TimeWindow = { earliest: string; latest: string };
