@@ -40,7 +40,8 @@ describe('scheduled retrain of a shop', () => {
     // most a pooled prior may be worth (models/refit.ts fits its strength from how customers differ).
     expect(result.priors.email?.all.rate).toBeCloseTo(41 / 202, 6);
     expect(result.priors.email?.all.strength).toBe(PRIOR_STRENGTH.maxStrength);
-    expect(result.priors.email?.byStage?.new?.rate).toBeCloseTo(41 / 202, 6);
+    // The stage's 40 of 200 with the shop's prior (41/202 worth 200 sends) as its prior (models/refit.ts stagePrior).
+    expect(result.priors.email?.byStage?.new?.rate).toBeCloseTo((40 + (200 * 41) / 202) / (200 + 200), 6);
     expect(result.stageChanges).toEqual([{ customerId: lapsing, change: expect.objectContaining({ from: 'new', to: 'lapsed', startsWinBack: true }) }]);
 
     const shop = await loadShopModel(database.db, shopId);
