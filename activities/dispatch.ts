@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
 import { dispatchAttempts, providerEvents, pushSubscriptions } from '../db/schema-channels.ts';
 import { contacts, customers, dispatches, products, shops } from '../db/schema.ts';
 import { discountCode } from '../channels/discount.ts';
@@ -108,19 +108,20 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     const sender = senderFor(channel);
     const idempotencyKey = dispatchKey(request.workflowId, request.step, channel);
     const dispatchId = dispatchIdFor(idempotencyKey);
+    const at = clock();
+    // The first reservation's instant stays the message's composition time (`composedAt`) on every retry.
     await db
       .insert(dispatches)
       .values({
         id: dispatchId, idempotencyKey, shopId: request.shopId, customerId: request.customerId, workflowId: request.workflowId,
         step: request.step, channel, contentType: decision.contentType, status: 'reserved', provider: sender.provider,
-        discountTier: decision.discountTier, variant: decision.variant,
+        discountTier: decision.discountTier, variant: decision.variant, composedAt: at,
       })
       .onConflictDoNothing();
     const [row] = await db.select().from(dispatches).where(eq(dispatches.id, dispatchId));
     if (row && (row.status === 'sent' || row.status === 'delivered')) return { dispatchId, status: 'sent', provider: row.provider, channel };
     if (row?.status === 'failed') return { dispatchId, status: 'failed', provider: row.provider, channel, reason: (row.error?.split(':')[0] ?? 'provider_rejected') as NotSentReason };
 
-    const at = clock();
     const notSent = (reason: NotSentReason, detail: string, retryAt?: Date) => fail({ dispatchId, channel, request, reason, detail, retryAt, provider: sender.provider });
 
     if (channel === 'audience' || channel === 'adbid') return notSent('unsupported_channel', `${channel} is exported in batches (scripts/audiences.ts), not dispatched per message`);
@@ -140,13 +141,11 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
 
     // A retry after an interrupted attempt composes the very message the first attempt did, so the
     // provider's idempotency key, or our look-up of the earlier send, recognises it: "priced at" is the
-    // first composition's instant (the workflow's clock) and the links are issued at the ledger row's
+    // first reservation's instant (the workflow's clock) and the links are issued at the ledger row's
     // creation (the database's clock, which the link verifier's agrees with).
-    const [composed] = await db.update(dispatches).set({ composedAt: sql`coalesce(${dispatches.composedAt}, ${at.toISOString()}::timestamptz)` })
-      .where(eq(dispatches.id, dispatchId)).returning({ at: dispatches.composedAt });
     let message: OutgoingMessage;
     try {
-      message = await compose(request, channel, context, dispatchId, idempotencyKey, address.value, shop?.name ?? request.shopId, shop?.settings ?? {}, at, composed?.at ?? at, row?.createdAt);
+      message = await compose(request, channel, context, dispatchId, idempotencyKey, address.value, shop?.name ?? request.shopId, shop?.settings ?? {}, at, row?.composedAt ?? at, row?.createdAt);
     } catch (error) {
       if (error instanceof RenderError) {
         deps.logger.error({ dispatchId, workflowId: request.workflowId, err: error }, 'message could not be rendered');

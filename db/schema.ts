@@ -337,7 +337,7 @@ export const dispatches = pgTable(
     variant: text('variant'),
     error: text('error'),
     createdAt: createdAt(),
-    /** The instant the message was first composed for (its links' issue time, its "priced at"): a retry renders the same message. */
+    /** The first reservation's instant on the workflow's clock: the message's "priced at", the same on every retry. */
     composedAt: ts('composed_at'),
     sentAt: ts('sent_at'),
   },
