@@ -34,6 +34,12 @@ interface Row {
   prices: Record<string, number> | null;
 }
 
+/** A stored decision record without the model's explanation kept beside it (learning/decide-core.ts decisionRecord). */
+export function decisionOf(record: Decision & { model?: unknown }): Decision {
+  const { model: _model, ...decision } = record;
+  return decision;
+}
+
 export async function loadDecideInputs(database: Database, request: DecideRequest): Promise<DecideInputs> {
   const { shopId, customerId } = request;
   const prices = request.productIds.length === 0
@@ -62,13 +68,8 @@ export async function loadDecideInputs(database: Database, request: DecideReques
   if (!row) throw new UnknownShopError(shopId);
   if (!row.customer) throw new UnknownCustomerError(shopId, customerId);
   const context = customerContextFrom(row.customer, row.shop, row.consents, { email: row.has_email, phone: row.has_phone });
-  let stored: Decision | null = null;
-  if (row.stored) {
-    const { model: _model, ...decision } = row.stored;
-    stored = decision;
-  }
   return {
-    stored,
+    stored: row.stored ? decisionOf(row.stored) : null,
     context,
     shop: shopModelFrom(row.shop_state, row.thresholds, row.shop),
     customer: customerModelFrom(row.customer_state, context.timezone, request.earliest),

@@ -5,7 +5,7 @@ import { newDiscountSegmentState } from '../models/state.ts';
 import { decideStep, decisionRecord } from '../learning/decide-core.ts';
 import type { VariantChanges } from '../db/schema-experiments.ts';
 import type { DecideRequest, Decision } from '../workflows/types.ts';
-import { loadDecideInputs } from './decide-inputs.ts';
+import { decisionOf, loadDecideInputs } from './decide-inputs.ts';
 import type { ActivityDeps } from './deps.ts';
 
 /**
@@ -49,7 +49,5 @@ async function storedDecision(deps: ActivityDeps, request: DecideRequest): Promi
     .select({ decision: decisions.decision })
     .from(decisions)
     .where(and(eq(decisions.workflowId, request.workflowId), eq(decisions.step, request.step)));
-  if (!row) return null;
-  const { model: _model, ...decision } = row.decision as unknown as Decision & { model?: unknown };
-  return decision;
+  return row ? decisionOf(row.decision as unknown as Decision & { model?: unknown }) : null;
 }
