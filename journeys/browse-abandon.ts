@@ -1,6 +1,6 @@
 import type { BrowseAbandonInput } from '../workflows/browse-abandon.ts';
 import type { JourneyClientDeps } from './deps.ts';
-import { startJourney, WorkflowIdReusePolicy } from './start.ts';
+import { startJourney, WorkflowIdReusePolicy, type FireRound } from './start.ts';
 import { journeyTiming } from './timing.ts';
 
 export interface ProductDwell {
@@ -23,10 +23,10 @@ export function isoWeek(at: Date): string {
  * the journey runs restarts its quiet period (one journey), and once it ended the product is not
  * brought up again that week (REJECT_DUPLICATE).
  */
-export function startBrowseAbandon(deps: JourneyClientDeps, dwell: ProductDwell): Promise<string | null> {
+export function startBrowseAbandon(deps: JourneyClientDeps, dwell: ProductDwell, round?: FireRound): Promise<string | null> {
   const input: BrowseAbandonInput = { version: 1, shopId: dwell.shopId, customerId: dwell.customerId, productId: dwell.productId, timing: journeyTiming('browse-abandon', deps.timeScale) };
   return startJourney(deps, {
     journey: 'browse-abandon', shopId: dwell.shopId, customerId: dwell.customerId, triggerKey: `${dwell.productId}.${isoWeek(dwell.at)}`, input,
     reusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-  });
+  }, round);
 }

@@ -2,7 +2,7 @@ import type { CartAbandonInput } from '../workflows/cart-abandon.ts';
 import { cartUpdatedSignal } from '../workflows/signals.ts';
 import type { CartUpdatedSignal } from '../workflows/types.ts';
 import type { JourneyClientDeps } from './deps.ts';
-import { startJourney, WorkflowIdReusePolicy } from './start.ts';
+import { startJourney, WorkflowIdReusePolicy, type FireRound } from './start.ts';
 import { journeyTiming } from './timing.ts';
 
 export interface CartChange {
@@ -20,7 +20,7 @@ export interface CartChange {
  * period). One journey per cart: once a cart's journey has run, later changes to it start nothing
  * (ALLOW_DUPLICATE_FAILED_ONLY), so a customer is not nagged twice about the same cart.
  */
-export function signalCartAbandon(deps: JourneyClientDeps, change: CartChange): Promise<string | null> {
+export function signalCartAbandon(deps: JourneyClientDeps, change: CartChange, round?: FireRound): Promise<string | null> {
   const input: CartAbandonInput = {
     version: 1,
     shopId: change.shopId,
@@ -41,5 +41,5 @@ export function signalCartAbandon(deps: JourneyClientDeps, change: CartChange): 
     journey: 'cart-abandon', shopId: change.shopId, customerId: change.customerId, triggerKey: change.cartId, input,
     reusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     signal: { definition: cartUpdatedSignal, payload: signal },
-  });
+  }, round);
 }

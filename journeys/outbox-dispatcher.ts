@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { JourneyClientDeps } from './deps.ts';
+import { run } from '../ingest/sql-rows.ts';
 import { fireTrigger } from './fire.ts';
+import type { FireRound, RunningJourney } from './start.ts';
 import type { JourneyTrigger } from './triggers.ts';
 
 // The trigger outbox, read side. Any number of processes may run a dispatcher: rows are claimed with
@@ -55,10 +57,16 @@ export interface RoundResult {
   dead: number;
 }
 
-/** Claims due triggers (the first waiting one of each customer), fires them, records each outcome. */
+/**
+ * Claims due triggers (the first waiting one of each customer), fires them, records each outcome. A
+ * round runs a fixed number of statements whatever its size: the claim; one look-up of the claimed
+ * customers' stages and running journeys (what starting and signalling journeys reads, journeys/start.ts
+ * FireRound); and one statement writing the started journeys' rows and every trigger's outcome. Between
+ * them, one Temporal call per journey started or signalled.
+ */
 export async function dispatchDue(deps: JourneyClientDeps, options: Partial<OutboxOptions> = {}): Promise<RoundResult> {
   const o = { ...OUTBOX_DEFAULTS, ...options };
-  const claimed = await deps.database.rows<Claimed>(sql`
+  const claimed = await run<Claimed>(deps.database.db, sql`
     with due as (
       select o.id from trigger_outbox o
       where ((o.status = 'pending' and o.available_at <= now()) or (o.status = 'firing' and o.lease_until < now()))
@@ -73,36 +81,65 @@ export async function dispatchDue(deps: JourneyClientDeps, options: Partial<Outb
     returning t.id, t.attempts, t.payload`);
   const result: RoundResult = { claimed: claimed.length, fired: 0, failed: 0, dead: 0 };
   if (claimed.length === 0) return result;
+  const round = await readRound(deps, claimed.map((c) => c.payload));
   const done: { id: number; w: string[] }[] = [];
   const failed: { id: number; e: string; wait: number; dead: boolean }[] = [];
   const queue = [...claimed].sort((a, b) => Number(a.id) - Number(b.id));
-  await Promise.all(Array.from({ length: Math.min(o.concurrency, queue.length) }, async () => {
-    for (let row = queue.shift(); row; row = queue.shift()) {
-      try {
-        const touched = await deps.temporal.connection.withDeadline(Date.now() + o.fireTimeoutMs, () => fireTrigger(deps, row.payload));
-        done.push({ id: Number(row.id), w: touched });
-      } catch (error) {
-        const dead = isPermanent(error) || row.attempts >= o.maxAttempts;
-        failed.push({ id: Number(row.id), e: describe(error), wait: backoffMs(row.attempts, o), dead });
-        deps.logger.warn({ err: error, outboxId: row.id, trigger: row.payload.kind, shopId: row.payload.shopId, attempts: row.attempts, dead },
-          dead ? 'trigger gave up: kept in the outbox as dead' : 'trigger could not reach its journey; will retry');
+  try {
+    await Promise.all(Array.from({ length: Math.min(o.concurrency, queue.length) }, async () => {
+      for (let row = queue.shift(); row; row = queue.shift()) {
+        try {
+          const touched = await deps.temporal.connection.withDeadline(Date.now() + o.fireTimeoutMs, () => fireTrigger(deps, row.payload, round));
+          done.push({ id: Number(row.id), w: touched });
+        } catch (error) {
+          const dead = isPermanent(error) || row.attempts >= o.maxAttempts;
+          failed.push({ id: Number(row.id), e: describe(error), wait: backoffMs(row.attempts, o), dead });
+          deps.logger.warn({ err: error, outboxId: row.id, trigger: row.payload.kind, shopId: row.payload.shopId, attempts: row.attempts, dead },
+            dead ? 'trigger gave up: kept in the outbox as dead' : 'trigger could not reach its journey; will retry');
+        }
       }
-    }
-  }));
-  if (done.length) {
-    await deps.database.rows(sql`update trigger_outbox t set status = 'fired', fired_at = now(), lease_until = null, last_error = null,
-      workflow_ids = array(select jsonb_array_elements_text(r.w)) from jsonb_to_recordset(${JSON.stringify(done)}::jsonb) as r(id bigint, w jsonb)
-      where t.id = r.id and t.status = 'firing'`);
-  }
-  if (failed.length) {
-    await deps.database.rows(sql`update trigger_outbox t set status = case when r.dead then 'dead' else 'pending' end, lease_until = null, last_error = r.e,
-      available_at = now() + make_interval(secs => r.wait / 1000.0) from jsonb_to_recordset(${JSON.stringify(failed)}::jsonb) as r(id bigint, e text, wait integer, dead boolean)
+    }));
+  } finally {
+    // The journeys started (also by a trigger that failed afterwards) and every outcome, in one statement.
+    const started = [...new Map(round.started.map((j) => [j.workflowId, j])).values()].sort((a, b) => (a.workflowId < b.workflowId ? -1 : 1));
+    await run(deps.database.db, sql`with started as (
+        insert into journeys (workflow_id, shop_id, customer_id, journey, trigger_key)
+        select r."workflowId", r."shopId", r."customerId", r.journey, r."triggerKey"
+        from jsonb_to_recordset(${JSON.stringify(started)}::jsonb) as r("workflowId" text, "shopId" text, "customerId" text, journey text, "triggerKey" text)
+        on conflict do nothing),
+      fired as (
+        update trigger_outbox t set status = 'fired', fired_at = now(), lease_until = null, last_error = null,
+          workflow_ids = array(select jsonb_array_elements_text(r.w)) from jsonb_to_recordset(${JSON.stringify(done)}::jsonb) as r(id bigint, w jsonb)
+        where t.id = r.id and t.status = 'firing')
+      update trigger_outbox t set status = case when r.dead then 'dead' else 'pending' end, lease_until = null, last_error = r.e,
+        available_at = now() + make_interval(secs => r.wait / 1000.0) from jsonb_to_recordset(${JSON.stringify(failed)}::jsonb) as r(id bigint, e text, wait integer, dead boolean)
       where t.id = r.id and t.status = 'firing'`);
   }
   result.fired = done.length;
   result.failed = failed.length;
   result.dead = failed.filter((f) => f.dead).length;
   return result;
+}
+
+/** The claimed customers' stages and running journeys, in one statement (an index probe per customer). */
+async function readRound(deps: JourneyClientDeps, triggers: JourneyTrigger[]): Promise<FireRound> {
+  const key = (shopId: string, customerId: string) => `${shopId}\u0000${customerId}`;
+  const wanted = new Map<string, { s: string; c: string }>();
+  for (const t of triggers) if ('customerId' in t) wanted.set(key(t.shopId, t.customerId), { s: t.shopId, c: t.customerId });
+  const stages = new Map<string, string>();
+  const running = new Map<string, RunningJourney[]>();
+  if (wanted.size) {
+    const rows = await run<{ s: string; c: string; stage: string | null; running: RunningJourney[] | null }>(deps.database.db, sql`
+      select k.s, k.c, c.stage, j.running from jsonb_to_recordset(${JSON.stringify([...wanted.values()])}::jsonb) as k(s text, c text)
+      left join lateral (select stage from customers where id = k.c and shop_id = k.s offset 0) c on true
+      left join lateral (select jsonb_agg(jsonb_build_object('workflowId', workflow_id, 'journey', journey, 'triggerKey', trigger_key)) as running
+        from journeys where shop_id = k.s and customer_id = k.c and status = 'running') j on true`);
+    for (const r of rows) {
+      if (r.stage !== null) stages.set(key(r.s, r.c), r.stage);
+      running.set(key(r.s, r.c), r.running ?? []);
+    }
+  }
+  return { stageOf: (s, c) => stages.get(key(s, c)), runningOf: (s, c) => running.get(key(s, c)) ?? [], started: [] };
 }
 
 const describe = (error: unknown) => {

@@ -4,18 +4,21 @@ import { and, eq } from 'drizzle-orm';
 import { journeys } from '../db/schema.ts';
 import type { JourneyName } from '../workflows/types.ts';
 import type { JourneyClientDeps } from './deps.ts';
+import type { FireRound } from './start.ts';
 
 /**
  * Sends a signal to every running journey of a customer (optionally only some journeys); returns the
- * workflow IDs that received it. A journey that ended meanwhile is skipped.
+ * workflow IDs that received it. A journey that ended meanwhile is skipped. In a dispatch round the
+ * running journeys are those the round read before firing.
  */
 export async function signalRunningJourneys<T>(
   deps: JourneyClientDeps,
   target: { shopId: string; customerId: string; only?: (row: { journey: JourneyName; triggerKey: string }) => boolean },
   signal: SignalDefinition<[T]>,
   payload: T,
+  round?: FireRound,
 ): Promise<string[]> {
-  const running = await deps.database.db
+  const running = round ? round.runningOf(target.shopId, target.customerId) : await deps.database.db
     .select({ workflowId: journeys.workflowId, journey: journeys.journey, triggerKey: journeys.triggerKey })
     .from(journeys)
     .where(and(eq(journeys.shopId, target.shopId), eq(journeys.customerId, target.customerId), eq(journeys.status, 'running')));
