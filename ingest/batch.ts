@@ -5,7 +5,7 @@ import { resolveCustomers, type ResolvedRef } from './batch-identity.ts';
 import { BROWSE_DWELL_MS, isCatalogEvent, type CanonicalEvent, type CustomerEvent } from './canonical.ts';
 import { nextCartItems, type CartState } from './carts.ts';
 import { latestConsents, recordConsentsOf } from './consents.ts';
-import { applyEventIn, cartedSince, describeFailure, DuplicateEvent, eventRowFields, type AnyEffect, type DwellObservation, type EntryDeps, type EntryEffect, type EntryResult } from './entry.ts';
+import { applyEventIn, cartedSinceAll, describeFailure, DuplicateEvent, eventRowFields, type AnyEffect, type DwellObservation, type EntryDeps, type EntryEffect, type EntryResult } from './entry.ts';
 import { ConcurrentWrite, isDatabaseUnavailable, isRetryable } from './errors.ts';
 import type { Tx } from './identity.ts';
 import { isOrderEvent, planOrders, writeOrders } from './orders.ts';
@@ -87,6 +87,13 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
   const createdOrders = await writeOrders(tx, shopId, source, orders);
   const withdrawn = await recordConsentsOf(tx, shopId, source, updates, consents);
 
+  // Whether each long view's product went into a cart since: judged once the request's cart changes
+  // are stored (a product carted in the same request counts), for all the request's views at once.
+  const crossed = setWise.filter((i) => dwell.crossings.has(i) && customerOf(i) !== null);
+  const carted = new Map<number, boolean>();
+  (await cartedSinceAll(tx, shopId, crossed.map((i) => ({ customerId: customerOf(i)!, productId: dwell.crossings.get(i)!.productId, since: dwell.crossings.get(i)!.viewedAt }))))
+    .forEach((c, k) => carted.set(crossed[k]!, c));
+
   const visits: SiteVisit[] = [];
   for (const i of setWise) {
     const e = batch[i]! as CustomerEvent;
@@ -101,10 +108,7 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
     const cart = carts.states.get(i);
     if (cart) effect.cart = cart;
     const seen = dwell.crossings.get(i);
-    if (seen) {
-      // Judged once the request's cart changes are stored: a product carted in the same request counts.
-      effect.dwell = { ...seen, cartedSince: await cartedSince(tx, shopId, customerId, seen.productId, new Date(seen.viewedAt)) };
-    }
+    if (seen) effect.dwell = { ...seen, cartedSince: carted.get(i)! };
     const planned = orders.events.get(i);
     if (planned) effect.orderCreated = planned.orderCreated;
     const u = updates.findIndex((x) => x.i === i);

@@ -1,7 +1,7 @@
-import { and, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { attributeOrder } from '../attribution/attribute.ts';
 import type { Database } from '../db/client.ts';
-import { carts, events } from '../db/schema.ts';
+import { events } from '../db/schema.ts';
 import type { PiiCipher } from '../lib/pii.ts';
 import type { Channel } from '../workflows/types.ts';
 import { applyCatalogEvent, type StockChange } from './catalog.ts';
@@ -14,6 +14,7 @@ import { applyOrderEvent, canonicalOrderId, orderCustomer } from './orders.ts';
 import { isSiteVisit, recordSiteVisits } from './site-activity.ts';
 import { recordConsents } from './consents.ts';
 import { IngestError, isDatabaseUnavailable, isRetryable } from './errors.ts';
+import { run } from './sql-rows.ts';
 
 export { IngestError } from './errors.ts';
 export { canonicalOrderId } from './orders.ts';
@@ -267,17 +268,21 @@ async function insertEventRow(tx: Tx, shopId: string, source: string, event: Can
 
 /** Did the customer put the product into a cart at or after `since`? */
 export async function cartedSince(tx: Tx, shopId: string, customerId: string, productId: string, since: Date): Promise<boolean> {
-  const [added] = await tx
-    .select({ id: events.id })
-    .from(events)
-    .where(and(eq(events.customerId, customerId), eq(events.shopId, shopId), eq(events.type, 'cart_item_added'), eq(events.productId, productId), gte(events.occurredAt, since)))
-    .limit(1);
-  if (added) return true;
-  const [inCart] = await tx
-    .select({ id: carts.id })
-    .from(carts)
-    .where(and(eq(carts.customerId, customerId), eq(carts.shopId, shopId), inArray(carts.status, ['open', 'ordered']),
-      sql`${carts.items} @> ${JSON.stringify([{ productId }])}::jsonb`, gte(carts.updatedAt, since)))
-    .limit(1);
-  return Boolean(inCart);
+  return (await cartedSinceAll(tx, shopId, [{ customerId, productId, since: since.toISOString() }]))[0]!;
+}
+
+/**
+ * cartedSince for many views in one statement: an item added to a cart since (an event) or the product
+ * in an open or ordered cart changed since. Each `exists` in the select list runs as its own index
+ * look-up per view (by customer), whatever the table statistics.
+ */
+export async function cartedSinceAll(tx: Tx, shopId: string, views: { customerId: string; productId: string; since: string }[]): Promise<boolean[]> {
+  if (views.length === 0) return [];
+  const rows = await run<{ carted: boolean }>(tx, sql`select exists (select 1 from events e where e.customer_id = v.c and e.shop_id = ${shopId} and e.type = 'cart_item_added'
+        and e.product_id = v.p and e.occurred_at >= v.t)
+      or exists (select 1 from carts k where k.customer_id = v.c and k.shop_id = ${shopId} and k.status in ('open', 'ordered')
+        and k.items @> jsonb_build_array(jsonb_build_object('productId', v.p)) and k.updated_at >= v.t) as carted
+    from jsonb_array_elements(${JSON.stringify(views.map((v) => ({ c: v.customerId, p: v.productId, t: v.since })))}::jsonb) with ordinality as x(r, n)
+      cross join lateral jsonb_to_record(x.r) as v(c text, p text, t timestamptz) order by x.n`);
+  return rows.map((r) => r.carted);
 }
