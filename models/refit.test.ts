@@ -140,3 +140,38 @@ describe('pooledPrior: how much the shop prior is worth', () => {
     expect(pooledPrior(emptyPoolStats(), bounds)).toEqual({ rate: 0.5, strength: 2 });
   });
 });
+
+describe('site habit', () => {
+  const visitor = (hours: Record<string, number>): CustomerModelState => ({ ...newCustomerModelState('UTC', now), siteActivity: { hours, asOf: now } });
+
+  it('measures how much one customer keeps the same hours beyond the shop (hand-computed)', () => {
+    // 20 customers visit twice at 08:00, 10 twice at 20:00, 10 once at each. Blocks 08–12 and 20–24 hold
+    // 50 and 30 of 80 visits: two visits of different customers share a block with 0.53125; two of one
+    // customer with (20 × 2 + 10 × 2 + 10 × 0) / (40 × 2) = 0.75. ρ = (0.75 − 0.53125) / 0.46875; strength = 1/ρ − 1.
+    const states = [
+      ...Array.from({ length: 20 }, () => visitor({ '8': 2 })),
+      ...Array.from({ length: 10 }, () => visitor({ '20': 2 })),
+      ...Array.from({ length: 10 }, () => visitor({ '8': 1, '20': 1 })),
+    ];
+    const habit = refitShop(states, nowMs, { halfLifeDays: 90 }).siteHabit!;
+    const rho = (0.75 - 0.53125) / 0.46875;
+    expect(habit.strength).toBeCloseTo(1 / rho - 1, 10);
+    expect(habit.customers).toBe(40);
+    expect(habit.hours.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    // 08:00 holds most visits; spread over every day, Tuesday 08:00 beats Tuesday 20:00 which beats Tuesday 14:00.
+    expect(habit.hours[32]!).toBeGreaterThan(habit.hours[44]!);
+    expect(habit.hours[44]!).toBeGreaterThan(habit.hours[38]!);
+  });
+
+  it('is strong when customers keep the same hours, weak when they differ, absent without repeat visitors', () => {
+    const alike = Array.from({ length: 40 }, () => visitor({ '19': 3 }));
+    expect(refitShop(alike, nowMs, { halfLifeDays: 90 }).siteHabit!.strength).toBe(200);
+    const differ = Array.from({ length: 40 }, (_, i) => visitor(i % 2 ? { '8': 3 } : { '20': 3 }));
+    expect(refitShop(differ, nowMs, { halfLifeDays: 90 }).siteHabit!.strength).toBe(1);
+    const once = Array.from({ length: 40 }, (_, i) => visitor({ [String(i % 24)]: 1 }));
+    expect(refitShop(once, nowMs, { halfLifeDays: 90 }).siteHabit).toBeNull();
+    expect(applyRefit(defaultShopModelState(), refitShop(once, nowMs, { halfLifeDays: 90 })).sendTime.siteHabit).toBeUndefined();
+    const shop = applyRefit(defaultShopModelState(), refitShop(alike, nowMs, { halfLifeDays: 90 }));
+    expect(shop.sendTime.siteHabit?.strength).toBe(200);
+  });
+});

@@ -5,7 +5,7 @@
 
 import { countsAt } from './core/decay.ts';
 import { addToPool, emptyPoolStats, pooledPrior, type PoolingBounds, type PoolStats } from './channel/posterior.ts';
-import { buildPopulationCurve } from './sendtime/curve.ts';
+import { addToSiteHabit, buildPopulationCurve, finishSiteHabit, startSiteHabit, type SiteHabit, type SiteHabitAccumulator } from './sendtime/curve.ts';
 import type { ChannelPrior, CustomerModelState, HourCounts, ShopModelState } from './state.ts';
 import { PERSON_CHANNELS, STAGES, type BetaPrior, type PersonChannel } from './types.ts';
 
@@ -32,20 +32,24 @@ export type RefitAccumulator = {
   customers: number;
   pools: Map<string, PoolStats>;
   hours: Record<PersonChannel, HourCounts[]>;
+  site: SiteHabitAccumulator;
 };
 
 export type RefitResult = {
   customers: number;
   priors: Partial<Record<PersonChannel, ChannelPrior>>;
   population: Partial<Record<PersonChannel, number[]>>;
+  /** When customers visit the site and how much one customer's visits count against it; null until measurable. */
+  siteHabit: SiteHabit | null;
 };
 
 export function startRefit(nowMs: number, options: RefitOptions): RefitAccumulator {
-  return { nowMs, options, customers: 0, pools: new Map(), hours: { email: [], sms: [], whatsapp: [], push: [] } };
+  return { nowMs, options, customers: 0, pools: new Map(), hours: { email: [], sms: [], whatsapp: [], push: [] }, site: startSiteHabit() };
 }
 
 export function addToRefit(acc: RefitAccumulator, state: CustomerModelState): void {
   acc.customers++;
+  addToSiteHabit(acc.site, state.siteActivity, acc.nowMs, acc.options.halfLifeDays);
   for (const channel of PERSON_CHANNELS) {
     const c = countsAt(state.channels[channel], acc.nowMs, acc.options.halfLifeDays);
     if (c.successes + c.failures > 0) {
@@ -75,7 +79,7 @@ export function finishRefit(acc: RefitAccumulator): RefitResult {
     }
     if (acc.hours[channel].length > 0) population[channel] = buildPopulationCurve(acc.hours[channel], acc.nowMs, acc.options.halfLifeDays);
   }
-  return { customers: acc.customers, priors, population };
+  return { customers: acc.customers, priors, population, siteHabit: finishSiteHabit(acc.site) };
 }
 
 /**
@@ -106,7 +110,11 @@ export function applyRefit(shop: ShopModelState, refit: RefitResult): ShopModelS
   return {
     ...shop,
     channelPriors: { ...shop.channelPriors, ...refit.priors },
-    sendTime: { ...shop.sendTime, population: { ...shop.sendTime.population, ...refit.population } },
+    sendTime: {
+      ...shop.sendTime,
+      population: { ...shop.sendTime.population, ...refit.population },
+      ...(refit.siteHabit ? { siteHabit: { hours: refit.siteHabit.hours, strength: refit.siteHabit.strength } } : {}),
+    },
   };
 }
 

@@ -67,6 +67,12 @@ export type ShopModelState = {
     priorStrength: number;
     /** Weight of one site visit against one engagement with a message. */
     siteActivityWeight: number;
+    /**
+     * When the shop's customers visit the site (168 shares) and how many visits of a customer weigh as
+     * much as it (refit.ts): the prior of a customer's habit. Absent until the refit has measured it; the
+     * flat prior worth `priorStrength` applies then.
+     */
+    siteHabit?: { hours: number[]; strength: number };
   };
   quietHours: QuietHours;
   discount: { prior: BetaPrior; guardrails: DiscountGuardrails };

@@ -96,7 +96,8 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
   };
   const addOrder = (customer: number, atMs: number, valueMinor: number) => {
     ordersOf[customer]!.push({ atMs, valueMinor });
-    timeline.push({ atMs, run: () => policy.onOrder?.(customer, atMs, valueMinor) });
+    // Placing an order is a site visit too (ingest records order_placed as site activity).
+    timeline.push({ atMs, run: () => { policy.onOrder?.(customer, atMs, valueMinor); policy.onSiteActivity?.(customer, world.customers[customer]!.timeZone, atMs); } });
   };
   for (const o of world.directOrders) addOrder(o.customer, o.atMs, o.valueMinor);
   const ordersBefore = (customer: number, t: number) => ordersOf[customer]!.filter((o) => o.atMs <= t);

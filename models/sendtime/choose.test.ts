@@ -147,6 +147,21 @@ describe('sendTimeCurve', () => {
     expect(curve[43]!).toBeGreaterThan(wed(19));
   });
 
+  it("takes the shop's site habit as the prior's shape when there is one", () => {
+    // The shop's customers visit at 19:00 three times as often as at any other hour.
+    const prior = Array.from({ length: HOURS_PER_WEEK }, (_, h) => (h % 24 === 19 ? 3 : 1));
+    const total = prior.reduce((a, b) => a + b, 0);
+    const shares = prior.map((x) => x / total);
+    const empty = sendTimeCurve({ ...base, prior: shares });
+    expect(Array.from(empty.curve)).toEqual(shares.map((x) => (8 * x) / 8));
+    // A customer's visits at 08:00, worth 2 against the prior's 8, move a fifth of the weight there.
+    const own = { hours: { '8': 2 }, asOf: '2025-06-01T00:00:00Z' };
+    const { curve } = sendTimeCurve({ ...base, own, prior: shares });
+    expect(curve.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(curve[43]!).toBeCloseTo((8 * shares[43]!) / 10, 12);
+    expect(curve[8]!).toBeGreaterThan((8 * shares[8]!) / 10);
+  });
+
   it('lets more evidence move the curve further from flat', () => {
     const at = (n: number) => sendTimeCurve({ ...base, own: { hours: { '43': n }, asOf: '2025-06-01T00:00:00Z' } }).curve[43]! * HOURS_PER_WEEK;
     expect(at(1)).toBeGreaterThan(1);
@@ -164,6 +179,19 @@ describe('send time against urgency', () => {
   it('sends a customer without evidence at the earliest allowed instant, whatever the population curve says', () => {
     const r = customerSendTime(newCustomerModelState('Europe/Berlin', window.earliest), shop, 'email', window, nowMs, 12);
     expect(r).toMatchObject({ ok: true, sendAt: '2025-06-10T06:00:00.000Z', gainOverEarliest: 1 });
+  });
+
+  it("sends a customer without evidence at the shop's busiest hour when its site habit says waiting pays", () => {
+    // The shop's customers visit at 19:00 five times as often as at other hours; one customer's visit weighs a tenth of it.
+    const hours = Array.from({ length: HOURS_PER_WEEK }, (_, h) => (h % 24 === 19 ? 5 : 1));
+    const total = hours.reduce((a, b) => a + b, 0);
+    const habitShop = { ...shop, sendTime: { ...shop.sendTime, siteHabit: { hours: hours.map((x) => x / total), strength: 10 } } };
+    const fresh = newCustomerModelState('Europe/Berlin', window.earliest);
+    // 5× at 19:00 against a half-life of 12 h over 11 h of waiting (× 0.53): worth the wait.
+    expect(customerSendTime(fresh, habitShop, 'email', window, nowMs, 12)).toMatchObject({ ok: true, sendAt: '2025-06-10T17:00:00.000Z' });
+    // A customer whose twenty visits were all at 08:00 outweighs the shop's habit (20 visits against 10).
+    const morning = { ...fresh, siteActivity: { hours: { '8': 20 }, asOf: window.earliest } };
+    expect(customerSendTime(morning, habitShop, 'email', window, nowMs, 12)).toMatchObject({ ok: true, sendAt: '2025-06-10T06:00:00.000Z' });
   });
 
   it('waits for an evening habit only when the expected gain outweighs the urgency', () => {

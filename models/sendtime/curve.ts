@@ -68,6 +68,11 @@ export type CurveInput = {
   siteWeight: number;
   nowMs: number;
   halfLifeDays: number;
+  /**
+   * The prior's shape: shares of the 168 hours summing to 1 (the shop's site habit, siteHabitPrior).
+   * Omitted: flat.
+   */
+  prior?: ArrayLike<number> | null;
 };
 
 /**
@@ -75,12 +80,13 @@ export type CurveInput = {
  * × 168 it is the engagement at that hour relative to an average hour). Evidence is the customer's
  * own engagements and, weaker, their site visits. Habits repeat daily and neighbouring hours are
  * alike, so each observation is spread over nearby hours of the day and, mostly, over every weekday;
- * a handful of visits then says "evenings", not "Tuesday 19:00". The prior is flat, worth
- * `priorStrength` observations: without evidence every hour is alike and the send goes out as soon
- * as allowed. The shop's population curve is deliberately not the prior: it counts engagements where
- * messages were sent, so its peak is where the shop sent, not where customers engage more.
+ * a handful of visits then says "evenings", not "Tuesday 19:00". The prior is worth `priorStrength`
+ * observations; its shape is the shop's site habit when the refit has one (when the shop's customers
+ * visit: not biased by when messages were sent, unlike the engagement population curve), flat otherwise,
+ * so without evidence either the hour the shop's customers are most around is chosen or the send goes
+ * out as soon as allowed.
  */
-export function sendTimeCurve({ own, site, priorStrength, siteWeight, nowMs, halfLifeDays }: CurveInput): {
+export function sendTimeCurve({ own, site, priorStrength, siteWeight, nowMs, halfLifeDays, prior }: CurveInput): {
   curve: Float64Array;
   evidence: number;
 } {
@@ -89,8 +95,18 @@ export function sendTimeCurve({ own, site, priorStrength, siteWeight, nowMs, hal
   // A zero strength would divide 0 by 0 for a customer without history; keep a sliver of prior.
   const strength = priorStrength > 0 ? priorStrength : 1e-9;
   const denom = evidence + strength;
-  const curve = new Float64Array(HOURS_PER_WEEK).fill(strength / HOURS_PER_WEEK / denom);
+  const curve = new Float64Array(HOURS_PER_WEEK);
+  if (prior) for (let h = 0; h < HOURS_PER_WEEK; h++) curve[h] = (strength * prior[h]!) / denom;
+  else curve.fill(strength / HOURS_PER_WEEK / denom);
   if (evidence === 0) return { curve, evidence };
+  const spread = spreadOverDays(obs);
+  for (let h = 0; h < HOURS_PER_WEEK; h++) curve[h] = curve[h]! + spread[h]! / denom;
+  return { curve, evidence };
+}
+
+/** Observations by hour of week spread as one habit: over neighbouring hours and, mostly, every weekday (same total). */
+function spreadOverDays(obs: Float64Array): Float64Array {
+  const out = new Float64Array(HOURS_PER_WEEK);
   const daily = new Float64Array(24);
   for (let h = 0; h < HOURS_PER_WEEK; h++) daily[h % 24] = daily[h % 24]! + obs[h]!;
   for (let h = 0; h < HOURS_PER_WEEK; h++) {
@@ -103,9 +119,74 @@ export function sendTimeCurve({ own, site, priorStrength, siteWeight, nowMs, hal
       sameDay += obs[day + j]! * k;
       everyDay += daily[j]! * k;
     }
-    curve[h] = curve[h]! + (WEEKDAY_SHARE * sameDay + ((1 - WEEKDAY_SHARE) / 7) * everyDay) / denom;
+    out[h] = WEEKDAY_SHARE * sameDay + ((1 - WEEKDAY_SHARE) / 7) * everyDay;
   }
-  return { curve, evidence };
+  return out;
+}
+
+/** The shop's site habit (finishSiteHabit). */
+export type SiteHabit = { hours: number[]; strength: number; customers: number };
+
+export const SITE_HABIT_BOUNDS = { minStrength: 1, maxStrength: 200, minCustomers: 30 } as const;
+
+export type SiteHabitAccumulator = { hours: Float64Array; blocks: Float64Array; total: number; pairsSame: number; pairs: number; customers: number; repeat: number };
+
+export const startSiteHabit = (): SiteHabitAccumulator => ({
+  hours: new Float64Array(HOURS_PER_WEEK), blocks: new Float64Array(6), total: 0, pairsSame: 0, pairs: 0, customers: 0, repeat: 0,
+});
+
+export function addToSiteHabit(acc: SiteHabitAccumulator, site: HourCounts | null | undefined, nowMs: number, halfLifeDays: number): void {
+  if (!site) return;
+  const obs = new Float64Array(HOURS_PER_WEEK);
+  const n = addInto(obs, site, 1, nowMs, halfLifeDays);
+  if (!(n > 0)) return;
+  const blocks = new Float64Array(6);
+  for (let h = 0; h < HOURS_PER_WEEK; h++) {
+    acc.hours[h] = acc.hours[h]! + obs[h]!;
+    blocks[Math.floor((h % 24) / 4)] = blocks[Math.floor((h % 24) / 4)]! + obs[h]!;
+  }
+  const w = n / Math.max(1, Math.ceil(n - 1e-9));
+  let squares = 0;
+  for (let b = 0; b < 6; b++) {
+    acc.blocks[b] = acc.blocks[b]! + blocks[b]!;
+    squares += blocks[b]! * blocks[b]!;
+  }
+  acc.total += n;
+  acc.customers++;
+  // Pairs of distinct visits: all pairs minus each visit with itself (m visits of weight w: m w² = n w).
+  if (n - w > 1e-9) {
+    acc.repeat++;
+    acc.pairsSame += squares - n * w;
+    acc.pairs += n * n - n * w;
+  }
+}
+
+/**
+ * The shop's site habit: when its customers visit the site (shares of the 168 local hours, spread like a
+ * customer's observations) and how much one customer's visits say against it, `strength` in visits.
+ * Visits are not prompted by messages, so unlike the engagement population curve they do not pile up
+ * where the shop sent. The strength is empirical Bayes by the method of moments for a
+ * Dirichlet-multinomial over the six 4-hour blocks of the day (the resolution the spread keeps): the
+ * chance that two visits of one customer fall in the same block, beyond the chance for two visits of
+ * different customers, is ρ = 1 / (strength + 1). Customers who all keep the same hours give a strong
+ * prior; customers who differ (morning and evening shoppers) a weak one, so a few visits of their own
+ * decide. Decayed visits are read as ⌈n⌉ visits of equal weight, as the channel pooling does.
+ * Null while fewer than `minCustomers` customers have two visits or more (no spread to measure).
+ */
+export function finishSiteHabit(acc: SiteHabitAccumulator, bounds: { minStrength: number; maxStrength: number; minCustomers: number } = SITE_HABIT_BOUNDS): SiteHabit | null {
+  if (acc.repeat < bounds.minCustomers || !(acc.pairs > 0) || !(acc.total > 0)) return null;
+  let between = 0;
+  for (let b = 0; b < 6; b++) between += (acc.blocks[b]! / acc.total) ** 2;
+  const within = acc.pairsSame / acc.pairs;
+  const rho = between < 1 ? (within - between) / (1 - between) : 0;
+  const strength = rho > 0 ? 1 / rho - 1 : Infinity;
+  const spread = spreadOverDays(acc.hours);
+  const sum = spread.reduce((a, b) => a + b, 0);
+  return {
+    hours: Array.from(spread, (x) => x / sum),
+    strength: Math.min(Math.max(strength, bounds.minStrength), bounds.maxStrength),
+    customers: acc.customers,
+  };
 }
 
 /** Sums customers' curves into the shop's population weights (the scheduled retrain calls this). */

@@ -12,11 +12,15 @@ export function customerCurve(
   channel: PersonChannel,
   nowMs: number,
 ): { curve: Float64Array; evidence: number } {
+  const habit = shop.sendTime.siteHabit;
+  const siteWeight = shop.sendTime.siteActivityWeight;
   return sendTimeCurve({
     own: customer.sendTime[channel],
     site: customer.siteActivity,
-    priorStrength: shop.sendTime.priorStrength,
-    siteWeight: shop.sendTime.siteActivityWeight,
+    // The habit's strength is in visits; a visit weighs siteWeight in the curve, so the prior does too.
+    priorStrength: habit ? habit.strength * siteWeight : shop.sendTime.priorStrength,
+    prior: habit?.hours ?? null,
+    siteWeight,
     nowMs,
     halfLifeDays: shop.halfLifeDays,
   });
