@@ -5,10 +5,10 @@ import { createLogger } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
 import { PiiCipher } from '../lib/pii.ts';
 import { PRIOR_STRENGTH } from '../models/refit.ts';
-import { newCustomerModelState } from '../models/state.ts';
+import { newCustomerModelState, newDiscountSegmentState } from '../models/state.ts';
 import { createTestDatabase } from '../test/db.ts';
 import { seedCustomer, seedShop } from '../test/fixtures.ts';
-import { loadShopModel, saveCustomerModel } from './model-store.ts';
+import { loadShopModel, saveCustomerModel, saveDiscountSegment } from './model-store.ts';
 import { retrainShop } from './retrain.ts';
 
 describe('scheduled retrain of a shop', () => {
@@ -34,6 +34,14 @@ describe('scheduled retrain of a shop', () => {
     await database.db.insert(orders).values({ id: 'o-old', shopId, source: 'api', sourceId: 'o-old', customerId: lapsing, status: 'paid',
       currency: 'EUR', totalMinor: 4000, placedAt: new Date('2025-06-01T12:00:00Z') });
 
+    // Two discount segments: 12 of 40 and 6 of 20 engaged sends without a discount converted (tier 5's evidence is no part of it).
+    for (const [segment, converted, trials] of [['stage:new', 12, 40], ['stage:active', 6, 20]] as const) {
+      const d = newDiscountSegmentState(segment, now.toISOString());
+      d.tiers[0] = { successes: converted, failures: trials - converted, asOf: now.toISOString() };
+      d.tiers[1] = { successes: 9, failures: 1, asOf: now.toISOString() };
+      await database.db.transaction((tx) => saveDiscountSegment(tx, shopId, d));
+    }
+
     const result = await retrainShop(database, shopId, now);
     expect(result.customers).toBe(10);
     // Laplace-smoothed (40 + 1) / (200 + 2). The customers engage exactly alike, so the prior gets the
@@ -46,6 +54,8 @@ describe('scheduled retrain of a shop', () => {
 
     const shop = await loadShopModel(database.db, shopId);
     expect(shop.state.channelPriors.email?.all.rate).toBeCloseTo(41 / 202, 6);
+    // The discount prior's rate is the pooled undiscounted conversion, (18 + 1) / (60 + 2); its strength stays.
+    expect(shop.state.discount.prior).toEqual({ rate: 19 / 62, strength: 20 });
     const curve = shop.state.sendTime.population.email!;
     expect(curve).toHaveLength(168);
     expect(curve.indexOf(Math.max(...curve))).toBe(10);

@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, ne } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import { customers, orders } from '../db/schema.ts';
-import { customerModelStates, shopModelStates } from '../db/schema-models.ts';
+import { customerModelStates, discountSegmentStates, shopModelStates } from '../db/schema-models.ts';
 import type { StageChange } from '../models/lifecycle/classify.ts';
 import { fitStageThresholds, repeatPurchaseGaps, type StageThresholds } from '../models/lifecycle/thresholds.ts';
-import { addToRefit, applyRefit, finishRefit, startRefit } from '../models/refit.ts';
+import { addDiscountSegmentToRefit, addToRefit, applyRefit, finishRefit, startRefit } from '../models/refit.ts';
 import type { ChannelPrior } from '../models/state.ts';
 import type { PersonChannel } from '../models/types.ts';
 import { loadShopModel } from './model-store.ts';
@@ -22,7 +22,8 @@ export interface RetrainResult {
 
 /**
  * The scheduled refit of one shop: stage thresholds from its repeat-purchase gaps, channel priors per
- * channel and stage from its customers' posteriors, population send-time curves; then every
+ * channel and stage from its customers' posteriors, population send-time curves, the site habit, and the
+ * discount prior's rate from every discount segment's undiscounted conversions; then every
  * customer's stage is recomputed (time alone turns active customers at-risk), and the changes are
  * returned so win-back journeys can start.
  */
@@ -54,6 +55,9 @@ export async function retrainShop(database: Database, shopId: string, now: Date,
     if (page.length < PAGE) break;
     after = page.at(-1)!.customerId;
   }
+  // One row per discount segment (a few per shop).
+  const segments = await db.select({ state: discountSegmentStates.state }).from(discountSegmentStates).where(eq(discountSegmentStates.shopId, shopId));
+  for (const { state } of segments) addDiscountSegmentToRefit(refitted, state);
   const result = finishRefit(refitted);
   const state = applyRefit(shop.state, result);
   await db

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addToPool, emptyPoolStats, pooledPrior } from './channel/posterior.ts';
 import { Rng } from './core/rng.ts';
 import { addToRefit, applyRefit, finishRefit, PRIOR_STRENGTH, refitShop, startRefit } from './refit.ts';
-import { defaultShopModelState, newCustomerModelState, type CustomerModelState } from './state.ts';
+import { defaultShopModelState, newCustomerModelState, newDiscountSegmentState, type CustomerModelState } from './state.ts';
 import type { Stage } from './types.ts';
 
 const now = '2025-06-10T12:00:00Z';
@@ -173,5 +173,32 @@ describe('site habit', () => {
     expect(applyRefit(defaultShopModelState(), refitShop(once, nowMs, { halfLifeDays: 90 })).sendTime.siteHabit).toBeUndefined();
     const shop = applyRefit(defaultShopModelState(), refitShop(alike, nowMs, { halfLifeDays: 90 }));
     expect(shop.sendTime.siteHabit?.strength).toBe(200);
+  });
+});
+
+describe('discount prior', () => {
+  const segment = (name: string, tier0: [number, number], tier10: [number, number] = [0, 0]) => {
+    const d = newDiscountSegmentState(name, now);
+    d.tiers[0] = { successes: tier0[0], failures: tier0[1], asOf: now };
+    d.tiers[2] = { successes: tier10[0], failures: tier10[1], asOf: now };
+    return d;
+  };
+
+  it("takes the rate of engaged sends without discount over every segment, keeps the strength, needs 30 of them", () => {
+    const r = refitShop([], nowMs, { halfLifeDays: 90 }, [segment('a', [9, 21], [20, 0]), segment('b', [3, 7])]);
+    expect(r.discountRate).toEqual({ rate: 13 / 42, trials: 40 });
+    const shop = applyRefit(defaultShopModelState(), r);
+    expect(shop.discount.prior).toEqual({ rate: 13 / 42, strength: defaultShopModelState().discount.prior.strength });
+    expect(shop.discount.guardrails).toEqual(defaultShopModelState().discount.guardrails);
+    const few = refitShop([], nowMs, { halfLifeDays: 90 }, [segment('a', [9, 20], [20, 0])]);
+    expect(few.discountRate).toBeNull();
+    expect(applyRefit(defaultShopModelState(), few).discount).toEqual(defaultShopModelState().discount);
+  });
+
+  it('weighs older evidence less (a half-life ago: half)', () => {
+    const old = newDiscountSegmentState('old', now);
+    old.tiers[0] = { successes: 40, failures: 0, asOf: new Date(nowMs - 90 * 86_400_000).toISOString() };
+    const r = refitShop([], nowMs, { halfLifeDays: 90 }, [old, segment('new', [0, 20])]);
+    expect(r.discountRate!.rate).toBeCloseTo(21 / 42, 10);
   });
 });

@@ -6,7 +6,7 @@
 import { countsAt } from './core/decay.ts';
 import { addToPool, emptyPoolStats, pooledPrior, type PoolingBounds, type PoolStats } from './channel/posterior.ts';
 import { addToSiteHabit, buildPopulationCurve, finishSiteHabit, startSiteHabit, type SiteHabit, type SiteHabitAccumulator } from './sendtime/curve.ts';
-import type { ChannelPrior, CustomerModelState, HourCounts, ShopModelState } from './state.ts';
+import type { ChannelPrior, CustomerModelState, DiscountSegmentState, HourCounts, ShopModelState } from './state.ts';
 import { PERSON_CHANNELS, STAGES, type BetaPrior, type PersonChannel } from './types.ts';
 
 /**
@@ -18,6 +18,8 @@ import { PERSON_CHANNELS, STAGES, type BetaPrior, type PersonChannel } from './t
 export const PRIOR_STRENGTH = { minStrength: 2, maxStrength: 200, fallbackStrength: 20 } as const;
 /** A stage gets its own prior once its customers have this many (decayed) sends. */
 export const MIN_STAGE_TRIALS = 50;
+/** The discount prior's rate follows the shop's conversion of engaged sends without discount once it has this many. */
+export const MIN_DISCOUNT_TRIALS = 30;
 
 export type RefitOptions = {
   halfLifeDays: number;
@@ -33,6 +35,8 @@ export type RefitAccumulator = {
   pools: Map<string, PoolStats>;
   hours: Record<PersonChannel, HourCounts[]>;
   site: SiteHabitAccumulator;
+  /** Engaged sends without a discount over every discount segment: converted, and not. */
+  undiscounted: { converted: number; trials: number };
 };
 
 export type RefitResult = {
@@ -41,10 +45,15 @@ export type RefitResult = {
   population: Partial<Record<PersonChannel, number[]>>;
   /** When customers visit the site and how much one customer's visits count against it; null until measurable. */
   siteHabit: SiteHabit | null;
+  /**
+   * The rate of the discount prior: engaged sends without a discount that converted, pooled over every
+   * segment (Laplace-smoothed), with the sends behind it; null below MIN_DISCOUNT_TRIALS.
+   */
+  discountRate: { rate: number; trials: number } | null;
 };
 
 export function startRefit(nowMs: number, options: RefitOptions): RefitAccumulator {
-  return { nowMs, options, customers: 0, pools: new Map(), hours: { email: [], sms: [], whatsapp: [], push: [] }, site: startSiteHabit() };
+  return { nowMs, options, customers: 0, pools: new Map(), hours: { email: [], sms: [], whatsapp: [], push: [] }, site: startSiteHabit(), undiscounted: { converted: 0, trials: 0 } };
 }
 
 export function addToRefit(acc: RefitAccumulator, state: CustomerModelState): void {
@@ -59,6 +68,20 @@ export function addToRefit(acc: RefitAccumulator, state: CustomerModelState): vo
     const hours = state.sendTime[channel];
     if (hours) acc.hours[channel].push(hours);
   }
+}
+
+/**
+ * Adds one discount segment's evidence: its tier-0 counts (engaged sends without a discount), pooled over
+ * segments into the rate every tier's prior starts from. The shop's default rate (a guess) sits far from
+ * what a shop's engaged customers do; an untried tier compared against tier 0's data from a prior below it
+ * looked worse than no discount only because of the guess, and the joint draw of conversion pulled
+ * channel choices toward the cheapest channel in the draws near zero. Tiers still start equal: a
+ * discount has to earn its place with its own data.
+ */
+export function addDiscountSegmentToRefit(acc: RefitAccumulator, segment: DiscountSegmentState): void {
+  const c = countsAt(segment.tiers[0], acc.nowMs, acc.options.halfLifeDays);
+  acc.undiscounted.converted += c.successes;
+  acc.undiscounted.trials += c.successes + c.failures;
 }
 
 export function finishRefit(acc: RefitAccumulator): RefitResult {
@@ -79,7 +102,9 @@ export function finishRefit(acc: RefitAccumulator): RefitResult {
     }
     if (acc.hours[channel].length > 0) population[channel] = buildPopulationCurve(acc.hours[channel], acc.nowMs, acc.options.halfLifeDays);
   }
-  return { customers: acc.customers, priors, population, siteHabit: finishSiteHabit(acc.site) };
+  const u = acc.undiscounted;
+  const discountRate = u.trials >= MIN_DISCOUNT_TRIALS ? { rate: (u.converted + 1) / (u.trials + 2), trials: u.trials } : null;
+  return { customers: acc.customers, priors, population, siteHabit: finishSiteHabit(acc.site), discountRate };
 }
 
 /**
@@ -99,9 +124,15 @@ function stagePrior(stage: PoolStats, shop: BetaPrior): BetaPrior {
 }
 
 /** One call for callers that hold every state in memory. */
-export function refitShop(states: Iterable<CustomerModelState>, nowMs: number, options: RefitOptions): RefitResult {
+export function refitShop(
+  states: Iterable<CustomerModelState>,
+  nowMs: number,
+  options: RefitOptions,
+  segments: Iterable<DiscountSegmentState> = [],
+): RefitResult {
   const acc = startRefit(nowMs, options);
   for (const s of states) addToRefit(acc, s);
+  for (const s of segments) addDiscountSegmentToRefit(acc, s);
   return finishRefit(acc);
 }
 
@@ -115,6 +146,7 @@ export function applyRefit(shop: ShopModelState, refit: RefitResult): ShopModelS
       population: { ...shop.sendTime.population, ...refit.population },
       ...(refit.siteHabit ? { siteHabit: { hours: refit.siteHabit.hours, strength: refit.siteHabit.strength } } : {}),
     },
+    discount: refit.discountRate ? { ...shop.discount, prior: { ...shop.discount.prior, rate: refit.discountRate.rate } } : shop.discount,
   };
 }
 

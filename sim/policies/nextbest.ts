@@ -2,7 +2,8 @@
 // calls them. Per customer a CustomerModelState, per stage a DiscountSegmentState, one ShopModelState;
 // decideAction picks channel, send instant and tier; updateOnOutcome folds each outcome in when it
 // happens; recordSiteActivity sees cart visits. The scheduled retrain is the product's: models/refit.ts
-// (channel priors per channel and stage, population send-time curves), which learning/retrain.ts runs
+// (channel priors per channel and stage, population send-time curves, the site habit, the discount prior's
+// rate from every segment), which learning/retrain.ts runs
 // over Postgres, here over the states held in memory, weekly like the product's Schedule (daily as an
 // option); stage thresholds are refitted from repeat-purchase gaps with it.
 // Ablations switch one model off at its input, never by re-implementing a choice.
@@ -159,7 +160,7 @@ export class NextbestPolicy implements Policy {
   onDay(nowMs: number, dayIndex: number): void {
     const cadence = this.options.retrain ?? 'weekly';
     if (cadence === false || (cadence === 'weekly' && dayIndex % 7 !== 6)) return;
-    this.shop = applyRefit(this.shop, refitShop(this.customers.values(), nowMs, { halfLifeDays: this.shop.halfLifeDays }));
+    this.shop = applyRefit(this.shop, refitShop(this.customers.values(), nowMs, { halfLifeDays: this.shop.halfLifeDays }, this.segments.values()));
     this.thresholds = fitStageThresholds(repeatPurchaseGaps([...this.orders.values()].map((os) => os.map((o) => o.at))));
   }
 }
