@@ -97,4 +97,34 @@ describe('templates', () => {
       { numRuns: 40 },
     );
   });
+
+  it('gives an e-mail the same HTML from its cached shape as compiled from scratch, whatever the data', async () => {
+    const text = fc.string({ minLength: 1, maxLength: 30 }).filter((x) => x.trim().length > 0);
+    const product = fc.record({
+      title: text, priceMinor: fc.integer({ min: 0, max: 1_000_000 }), currency: fc.constant('EUR'), stock: fc.option(fc.integer({ min: 0, max: 50 })),
+      url: fc.option(fc.constantFrom('https://tea.example/p/a?x=1&y="2"', 'https://tea.example/p/b')), imageUrl: fc.option(fc.constantFrom("https://cdn.tea.example/a'b.jpg", 'https://cdn.tea.example/c.jpg')),
+      quantity: fc.integer({ min: 1, max: 3 }),
+    }, { requiredKeys: ['title', 'priceMinor', 'currency', 'stock', 'url', 'imageUrl', 'quantity'] });
+    const cache = new Map<string, string>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...CONTENT_TYPES), fc.constantFrom(...COPY_STYLES), text, fc.array(product, { minLength: 1, maxLength: 3 }), fc.array(product, { maxLength: 2 }),
+        fc.option(fc.record({ percent: fc.integer({ min: 1, max: 30 }), code: fc.constantFrom('SAVE<10>', 'NBV0VBN', 'X&Y') })),
+        async (contentType, style, shopName, items, related, discount) => {
+          const input = base({ contentType, style, shop: { name: shopName, storefrontUrl: null }, items, related, discount, linksIssuedAt: new Date('2026-06-15T09:00:00Z') });
+          const cached = await renderMessage(input, { emailCache: cache });
+          const direct = await renderMessage(input, { emailCache: null });
+          expect(cached.html).toBe(direct.html);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // Messages of one shape (same content type, style, items with the same images and links) compile once.
+    const shapes = new Map<string, string>();
+    const one = await renderMessage(base({ items: [{ title: 'Mug', priceMinor: 900, currency: 'EUR', stock: null, url: 'https://tea.example/p/mug', imageUrl: null }] }), { emailCache: shapes });
+    const two = await renderMessage(base({ items: [{ title: 'Kettle & lid', priceMinor: 4500, currency: 'EUR', stock: null, url: 'https://tea.example/p/kettle', imageUrl: null }] }), { emailCache: shapes });
+    expect(shapes.size).toBe(1);
+    expect(one.html).toContain('Mug');
+    expect(two.html).toContain('Kettle &amp; lid');
+  });
 });
