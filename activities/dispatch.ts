@@ -73,13 +73,17 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
   const now = () => deps.now?.() ?? new Date();
   /**
    * The instant protection rules are judged at: the workflow's clock when this attempt was scheduled
-   * (as recheck uses the workflow's clock), advancing with real time during the attempt. Outside an
-   * activity (direct calls) it is deps.now. On a time-skipping test server the two differ by days.
+   * (as recheck uses the workflow's clock), advancing with real time during the attempt. A local
+   * activity's attempt timestamps are the worker's, so the lean kernel sends the workflow's clock as
+   * `at`; a later attempt adds the time since the first. Outside an activity (direct calls) it is
+   * deps.now. On a time-skipping test server the workflow's clock and the worker's differ by days.
    */
-  const sendClock = (): (() => Date) => {
+  const sendClock = (at: string | undefined): (() => Date) => {
     let scheduled: number;
     try {
-      scheduled = Context.current().info.currentAttemptScheduledTimestampMs;
+      const { info } = Context.current();
+      scheduled = at === undefined ? info.currentAttemptScheduledTimestampMs
+        : Date.parse(at) + Math.max(0, info.currentAttemptScheduledTimestampMs - info.scheduledTimestampMs);
     } catch {
       return now;
     }
@@ -91,7 +95,7 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     const first = request.decision.channel;
     if (!first) throw new Error('dispatch called without a channel');
     const context = await loadCustomerContext(deps.database.db, request.shopId, request.customerId);
-    const clock = sendClock();
+    const clock = sendClock(request.at);
     let result = await dispatchOn(request, first, context, clock);
     // An address that can never receive: try the customer's next channel, as its own ledger entry.
     for (const next of FALLBACK) {

@@ -28,13 +28,13 @@ export async function cartAbandonJourney(input: CartAbandonInput): Promise<Journ
   const productIds = () => journey.cart?.productIds ?? input.productIds;
   /** What is often bought with the cart as it is now, shown beside it (the recommender's cart-abandon plan). */
   const related = async (): Promise<{ relatedProductIds?: string[] }> => {
-    if (!patched(CART_RELATED_ITEMS) || journey.stopReason() !== null) return {};
+    if (!(journey.lean || patched(CART_RELATED_ITEMS)) || journey.stopReason() !== null) return {};
     const cart = productIds();
     const content = await journey.chooseContent({ ...journey.ref, productIds: cart, limit: cart.length + RELATED_ITEMS });
     return { relatedProductIds: content.productIds.filter((id) => !cart.includes(id)).slice(0, RELATED_ITEMS) };
   };
   const first = await journey.touch({ step: 1, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs, ...(await related()) });
-  if (secondTouchDelayMs !== undefined && patched(CART_SECOND_TOUCH)) {
+  if (secondTouchDelayMs !== undefined && (journey.lean || patched(CART_SECOND_TOUCH))) {
     if (journey.stopReason() === null && !(await journey.awaitConversion(secondTouchDelayMs)) && journey.stopReason() === null) {
       await journey.touch({ step: 2, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs, maxDiscountTier: SECOND_TOUCH_MAX_DISCOUNT, ...(await related()) });
     }

@@ -1,7 +1,7 @@
 import { condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import * as remote from './activities.ts';
-import { dispatch, localReads, localRecords } from './activities.ts';
-import { AWAIT_STOPS_ON_CART_EMPTIED, CLOSE_SKIPPED_JOURNEY, LOCAL_KERNEL_STEPS } from './patches.ts';
+import { dispatch, localDispatch, localReads, localRecords } from './activities.ts';
+import { AWAIT_STOPS_ON_CART_EMPTIED, CLOSE_SKIPPED_JOURNEY, LEAN_KERNEL, LOCAL_KERNEL_STEPS } from './patches.ts';
 import { NbChannel, NbState, NbVariant } from './search-attributes.ts';
 import { notSentReason } from './skip-reasons.ts';
 import { cancelSignal, cartUpdatedSignal, journeyStatusQuery, journeyTriggeredSignal, orderPlacedSignal, unsubscribedSignal } from './signals.ts';
@@ -15,6 +15,9 @@ import type {
   OrderPlacedSignal,
   SkipReason,
 } from './types.ts';
+
+/** One of our keyword search attributes. */
+type NbKey = typeof NbState;
 
 export type TouchResult = { sent: true; dispatchId: string; decision: Decision } | { sent: false; reason: SkipReason };
 
@@ -41,6 +44,9 @@ const NEXT_STEP: Record<JourneyState, string | null> = {
 
 /** How many times a send is pushed past quiet hours or a frequency cap before the step is skipped. */
 const MAX_DEFERRALS = 3;
+
+/** A send instant closer than this is sent at once by the lean kernel: a timer costs a workflow task. */
+const SEND_NOW_WITHIN_MS = 1000;
 
 /**
  * The shared kernel of every journey: signal handling and the
@@ -72,9 +78,18 @@ export class JourneyKernel {
 
   /** Which way the database steps run: local activities, or (journeys started before that patch) activity tasks. */
   private readonly steps: Pick<typeof remote, 'chooseContent' | 'decide' | 'recheck' | 'recordOutcome' | 'closeSkippedJourney'>;
+  /**
+   * The lean kernel (patch `lean-kernel`): local dispatch, one attribute write per wait, no sub-second
+   * send timer. It implies every earlier patch, so a new journey records one patch marker (each
+   * patched() that is taken also writes the TemporalChangeVersion search attribute: a visibility write).
+   */
+  readonly lean: boolean;
+  /** Search attributes changed since the last write (lean kernel): written together before the next wait. */
+  private readonly pendingAttributes = new Map<NbKey, string>();
 
   constructor(readonly ref: JourneyRef) {
-    this.steps = patched(LOCAL_KERNEL_STEPS)
+    this.lean = patched(LEAN_KERNEL);
+    this.steps = this.lean || patched(LOCAL_KERNEL_STEPS)
       ? { chooseContent: localReads.chooseContent, decide: localReads.decide, recheck: localReads.recheck, recordOutcome: localRecords.recordOutcome, closeSkippedJourney: localRecords.closeSkippedJourney }
       : remote;
     setHandler(orderPlacedSignal, (order) => {
@@ -123,7 +138,33 @@ export class JourneyKernel {
     this.state = state;
     this.nextStepAt = nextStepAt;
     this.nextStep = nextStep;
-    upsertSearchAttributes([{ key: NbState, value: state }]);
+    this.setAttributes([[NbState, state]]);
+  }
+
+  /**
+   * Search attributes for the Temporal UI. The lean kernel keeps them until the journey next waits (or
+   * ends) and writes them in one upsert: each upsert is a visibility write on the server, and a state
+   * that lasts only inside one workflow task (deciding, sending) is never seen by anyone.
+   */
+  private setAttributes(values: [NbKey, string][]): void {
+    if (!this.lean) {
+      upsertSearchAttributes(values.map(([key, value]) => ({ key, value })));
+      return;
+    }
+    for (const [key, value] of values) this.pendingAttributes.set(key, value);
+  }
+
+  /** Writes the attributes kept since the last wait (lean kernel); called before every wait and at the end. */
+  private flushAttributes(): void {
+    if (this.pendingAttributes.size === 0) return;
+    upsertSearchAttributes([...this.pendingAttributes].map(([key, value]) => ({ key, value })));
+    this.pendingAttributes.clear();
+  }
+
+  /** condition() with the pending attributes written first, so the UI shows what the journey waits in. */
+  private wait(until: () => boolean, ms: number): Promise<boolean> {
+    this.flushAttributes();
+    return condition(until, ms);
   }
 
   /** Waits until `ms` have passed with no cart change or repeated trigger; each one starts the wait again. */
@@ -131,7 +172,7 @@ export class JourneyKernel {
     for (;;) {
       const seen = this.cartChanges + this.retriggers;
       this.setState('waiting', new Date(Date.now() + ms).toISOString());
-      const interrupted = await condition(() => this.cartChanges + this.retriggers !== seen || this.stopReason() !== null, ms);
+      const interrupted = await this.wait(() => this.cartChanges + this.retriggers !== seen || this.stopReason() !== null, ms);
       if (!interrupted || this.stopReason() !== null) return;
     }
   }
@@ -139,14 +180,14 @@ export class JourneyKernel {
   /** Waits `ms` (a delay suited to the journey), waking early only if it must stop. False when it must stop. */
   async waitFor(ms: number, nextStep: string): Promise<boolean> {
     this.setState('waiting', new Date(Date.now() + ms).toISOString(), nextStep);
-    if (ms > 0) await condition(() => this.stopReason() !== null, ms);
+    if (ms > 0) await this.wait(() => this.stopReason() !== null, ms);
     return this.stopReason() === null;
   }
 
   /** Sleeps until `at`, waking early only if the journey must stop. Returns false when it must stop. */
   async sleepUntil(at: string): Promise<boolean> {
     const ms = Date.parse(at) - Date.now();
-    if (ms > 0) await condition(() => this.stopReason() !== null, ms);
+    if (ms >= (this.lean ? SEND_NOW_WITHIN_MS : 1)) await this.wait(() => this.stopReason() !== null, ms);
     return this.stopReason() === null;
   }
 
@@ -166,10 +207,7 @@ export class JourneyKernel {
       ...(request.maxDiscountTier ? { maxDiscountTier: request.maxDiscountTier } : {}),
     });
     if (decision.action === 'none' || decision.channel === null) return this.skip(decision.reason === 'no_send_time' ? 'no_send_time' : 'no_action');
-    upsertSearchAttributes([
-      { key: NbChannel, value: decision.channel },
-      { key: NbVariant, value: decision.variant ?? 'none' },
-    ]);
+    this.setAttributes([[NbChannel, decision.channel], [NbVariant, decision.variant ?? 'none']]);
 
     let sendAt = decision.sendAt;
     for (let deferrals = 0; ; deferrals++) {
@@ -191,7 +229,10 @@ export class JourneyKernel {
 
     this.setState('sending');
     const related = request.relatedProductIds?.filter((id) => !decision.productIds.includes(id)) ?? [];
-    const result = await dispatch({ ...this.ref, step: request.step, decision: { ...decision, sendAt, ...(related.length ? { relatedProductIds: related } : {}) } });
+    const send = { ...this.ref, step: request.step, decision: { ...decision, sendAt, ...(related.length ? { relatedProductIds: related } : {}) } };
+    let result;
+    if (this.lean) result = await localDispatch({ ...send, at: new Date(Date.now()).toISOString() });
+    else result = await dispatch(send);
     if (result.status !== 'sent') return this.skip(notSentReason(result.reason));
     this.sent.push({ step: request.step, dispatchId: result.dispatchId, channel: decision.channel });
     return { sent: true, dispatchId: result.dispatchId, decision };
@@ -200,8 +241,8 @@ export class JourneyKernel {
   /** Waits for the order that converts this journey, up to the attribution window. */
   async awaitConversion(windowMs: number): Promise<boolean> {
     this.setState('awaiting-conversion', new Date(Date.now() + windowMs).toISOString());
-    if (patched(AWAIT_STOPS_ON_CART_EMPTIED)) await condition(() => this.order !== null || this.stopReason() !== null, windowMs);
-    else await condition(() => this.order !== null || this.cancelled !== null || this.unsubscribed, windowMs);
+    if (this.lean || patched(AWAIT_STOPS_ON_CART_EMPTIED)) await this.wait(() => this.order !== null || this.stopReason() !== null, windowMs);
+    else await this.wait(() => this.order !== null || this.cancelled !== null || this.unsubscribed, windowMs);
     return this.order !== null;
   }
 
@@ -235,8 +276,9 @@ export class JourneyKernel {
         orderId: this.order?.orderId ?? null,
         valueMinor: this.order?.valueMinor ?? null,
       });
-    } else if (patched(CLOSE_SKIPPED_JOURNEY)) await this.steps.closeSkippedJourney({ ...this.ref, reason });
+    } else if (this.lean || patched(CLOSE_SKIPPED_JOURNEY)) await this.steps.closeSkippedJourney({ ...this.ref, reason });
     this.setState('done');
+    this.flushAttributes();
     return { outcome, reason, dispatchIds: this.sent.map((s) => s.dispatchId), orderId: this.order?.orderId ?? null };
   }
 }
