@@ -8,6 +8,7 @@ import { bundleWorkflowCode, NativeConnection, Runtime, Worker } from '@temporal
 import { createActivities } from '../activities/index.ts';
 import { createDatabase } from '../db/client.ts';
 import { createTestDatabase } from '../test/db.ts';
+import { cpuMeter, type CpuUse } from './cpu.ts';
 import { products, shops } from '../db/schema.ts';
 import { applyEvent } from '../ingest/entry.ts';
 import { startWinBack } from '../journeys/win-back.ts';
@@ -61,17 +62,18 @@ async function main(): Promise<void> {
     const outboxDir = join(dataDir, 'outbox');
     const deps = { database, logger, metrics, cipher, outboxDir, timeScale: TIME_SCALE };
     const journeyWorker = await createJourneyWorker({ connection: native, namespace: 'default', taskQueue: 'bench-journeys', deps });
-    const journeysPerS = await measure('journeys', journeyWorker, async () => {
+    const meter = { children: { server: server.pid }, database };
+    const journeysPerS = await measure('journeys', journeyWorker, meter, async () => {
       const ids = await Promise.all(customers.map((customerId) =>
         startWinBack({ temporal: client, database, taskQueue: 'bench-journeys', timeScale: TIME_SCALE, logger, metrics }, { shopId, customerId, stage: 'at-risk', at: new Date() })));
-      await Promise.all(ids.map((id) => client.workflow.getHandle(id!).result()));
+      await completed(client, 'winBackJourney', ids.length);
     });
 
     const noopWorker = await Worker.create({ connection: native, taskQueue: 'bench-noop', activities: createActivities(deps),
       workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }) });
-    const noopPerS = await measure('no-op workflows', noopWorker, async () => {
+    const noopPerS = await measure('no-op workflows', noopWorker, meter, async () => {
       const handles = await Promise.all(customers.map((_, i) => client.workflow.start('noopWorkflow', { workflowId: `noop-${i}`, taskQueue: 'bench-noop' })));
-      await Promise.all(handles.map((h) => h.result()));
+      await completed(client, 'noopWorkflow', handles.length);
     });
     await connection.close();
     await native.close();
@@ -83,12 +85,36 @@ async function main(): Promise<void> {
   }
 }
 
-async function measure(label: string, worker: Worker, run: () => Promise<void>): Promise<number> {
+/**
+ * Waits until `n` workflows of the type have completed, asking the server's visibility store every 100 ms
+ * (one cheap count for all, the same for both phases) rather than long-polling each workflow's result:
+ * a result poll wakes at every event its workflow appends, which would charge the harness's own polling
+ * to the journeys, whose histories are longer. Fails if any of them did not complete successfully.
+ */
+async function completed(client: Client, workflowType: string, n: number): Promise<void> {
+  for (;;) {
+    const { count } = await client.workflow.count(`WorkflowType = '${workflowType}' AND ExecutionStatus != 'Running'`);
+    if (count >= n) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { count: ok } = await client.workflow.count(`WorkflowType = '${workflowType}' AND ExecutionStatus = 'Completed'`);
+  if (ok < n) throw new Error(`${n - ok} ${workflowType} workflows did not complete successfully`);
+}
+
+/**
+ * Runs one phase and prints its rate and its CPU per workflow: the Temporal server, this process (the
+ * worker with its local activities, and the client starting and awaiting), and Postgres's backends.
+ */
+async function measure(label: string, worker: Worker, meter: Parameters<typeof cpuMeter>[0], run: () => Promise<void>): Promise<number> {
+  const stop = await cpuMeter(meter);
   const started = performance.now();
   await worker.runUntil(run());
   const seconds = (performance.now() - started) / 1000;
+  const use: CpuUse = await stop();
   const rate = N / seconds;
-  console.log(`${label}: ${N} completed in ${seconds.toFixed(2)} s = ${rate.toFixed(1)}/s`);
+  const per = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'n/a' : `${(ms / N).toFixed(2)} ms`);
+  console.log(`${label}: ${N} completed in ${seconds.toFixed(2)} s = ${rate.toFixed(1)}/s; cpu per workflow: server ${per(use.children.server)}, `
+    + `worker and client ${per(use.self)}, postgres ${per(use.postgres)}`);
   return rate;
 }
 

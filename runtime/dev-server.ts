@@ -10,6 +10,8 @@ export interface DevServer {
   address: string;
   uiUrl: string;
   dbFile: string;
+  /** The server process's ID (for benches that meter its CPU). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
     dbFile,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }
