@@ -36,7 +36,7 @@ import { firstChannel } from './baselines.ts';
 
 export type NextbestOptions = {
   name?: string;
-  /** Each model can be switched off: channel → e-mail first, sendTime → no curve (earliest allowed instant), discount → no discountable content, lifecycle → one stage for all. */
+  /** Each model can be switched off: channel → e-mail first, sendTime → no curve nor site habit (earliest allowed instant), discount → no discountable content, lifecycle → one stage for all. */
   channel?: boolean;
   sendTime?: boolean;
   discount?: boolean;
@@ -112,7 +112,7 @@ export class NextbestPolicy implements Policy {
     const channels = this.on.channel ? ctx.eligible : first ? [first] : [];
     const decision = decideAction({
       customer: this.on.sendTime ? customer : { ...customer, sendTime: {}, siteActivity: null },
-      shop: this.on.sendTime ? this.shop : { ...this.shop, sendTime: { ...this.shop.sendTime, population: {} } },
+      shop: this.on.sendTime ? this.shop : { ...this.shop, sendTime: withoutHabit(this.shop.sendTime) },
       discount,
       consents: channels,
       reachable: channels,
@@ -163,4 +163,10 @@ export class NextbestPolicy implements Policy {
     this.shop = applyRefit(this.shop, refitShop(this.customers.values(), nowMs, { halfLifeDays: this.shop.halfLifeDays }, this.segments.values()));
     this.thresholds = fitStageThresholds(repeatPurchaseGaps([...this.orders.values()].map((os) => os.map((o) => o.at))));
   }
+}
+
+/** The shop's send-time state with no curve to follow (the send-time ablation): no population curve, no site habit. */
+function withoutHabit(sendTime: ShopModelState['sendTime']): ShopModelState['sendTime'] {
+  const { siteHabit: _, ...rest } = sendTime;
+  return { ...rest, population: {} };
 }
