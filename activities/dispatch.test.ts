@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SendError } from '../channels/errors.ts';
 import { LinkSigner } from '../channels/links.ts';
 import { ResendSender } from '../channels/resend.ts';
 import { TwilioSmsSender, TwilioWhatsAppSender } from '../channels/twilio.ts';
@@ -71,6 +72,44 @@ describe('dispatch (real database, real SDKs against local provider fakes)', () 
   });
   const ledger = async (dispatchId: string) => (await database.db.select().from(dispatches).where(eq(dispatches.id, dispatchId)))[0];
 
+  it('sends once when two attempts of one message run at the same time (the second waits for the first)', async () => {
+    const phone = '+4917011122233';
+    const customerId = await customer({ phone, channels: ['sms'] });
+    const twilioSms = new TwilioSmsSender({ accountSid: twilio.accountSid, authToken: twilio.authToken, smsFrom: '+15005550006', baseUrl: twilio.url, ratePerSecond: 1000 });
+    // A provider that takes a while: the second attempt starts while the first is inside send().
+    const slow = createDispatch(deps, { sms: { provider: twilioSms.provider, ratePerSecond: 1000, send: async (m) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return twilioSms.send(m);
+    }, findEarlierSend: (m, at) => twilioSms.findEarlierSend(m, at) } }, { publicBaseUrl: BASE, linkSigningSecret: SECRET });
+    const req = request(customerId, 'sms');
+    const first = slow(req);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await slow(req).then(() => 'returned', (e: unknown) => e);
+    expect(second).toBeInstanceOf(ApplicationFailure);
+    expect((second as ApplicationFailure).nonRetryable).toBe(false);
+    expect((second as ApplicationFailure).message).toContain('another attempt is sending this message');
+    expect(await first).toMatchObject({ status: 'sent' });
+    // The retry finds the message sent.
+    expect(await slow(req)).toMatchObject({ status: 'sent', dispatchId: (await first).dispatchId });
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(1);
+  });
+
+  it('lets a retry claim the message at once after an attempt failed retryably', async () => {
+    const phone = '+4917011122244';
+    const customerId = await customer({ phone, channels: ['sms'] });
+    const twilioSms = new TwilioSmsSender({ accountSid: twilio.accountSid, authToken: twilio.authToken, smsFrom: '+15005550006', baseUrl: twilio.url, ratePerSecond: 1000 });
+    let down = true;
+    const flaky = createDispatch(deps, { sms: { provider: twilioSms.provider, ratePerSecond: 1000, send: async (m) => {
+      if (down) throw new SendError('retryable', 'provider answered 503', { provider: twilioSms.provider });
+      return twilioSms.send(m);
+    }, findEarlierSend: (m, at) => twilioSms.findEarlierSend(m, at) } }, { publicBaseUrl: BASE, linkSigningSecret: SECRET });
+    const req = request(customerId, 'sms');
+    await expect(flaky(req)).rejects.toBeInstanceOf(ApplicationFailure);
+    down = false;
+    expect(await flaky(req)).toMatchObject({ status: 'sent' });
+    expect(twilio.messages.filter((m) => m.to === phone)).toHaveLength(1);
+  });
+
   it('sends an e-mail with resolved prices, signed links, HTML, text and one-click unsubscribe', async () => {
     const customerId = await customer();
     const req = request(customerId, 'email', { discountTier: 10, copyStyle: 'urgent' });
@@ -110,7 +149,8 @@ describe('dispatch (real database, real SDKs against local provider fakes)', () 
     const req = request(customerId, 'email');
     const first = await dispatch(req);
     // The crash: the provider accepted, the ledger still says reserved and the attempt is unfinished.
-    await database.db.update(dispatches).set({ status: 'reserved', sentAt: null }).where(eq(dispatches.id, first.dispatchId));
+    // (The crashed attempt's claim has run out by the time Temporal retries.)
+    await database.db.update(dispatches).set({ status: 'reserved', sentAt: null, claimedUntil: new Date(Date.now() - 1000) }).where(eq(dispatches.id, first.dispatchId));
     await database.db.update(dispatchAttempts).set({ result: 'started', finishedAt: null }).where(eq(dispatchAttempts.dispatchId, first.dispatchId));
     await pastTheSecond(); // the retry composes later: its message must still be the very same
     const again = await dispatch(req);
@@ -126,7 +166,8 @@ describe('dispatch (real database, real SDKs against local provider fakes)', () 
     const req = request(customerId, 'sms');
     const first = await dispatch(req);
     expect(first).toMatchObject({ status: 'sent', provider: 'twilio' });
-    await database.db.update(dispatches).set({ status: 'reserved', sentAt: null }).where(eq(dispatches.id, first.dispatchId));
+    // (The crashed attempt's claim has run out by the time Temporal retries.)
+    await database.db.update(dispatches).set({ status: 'reserved', sentAt: null, claimedUntil: new Date(Date.now() - 1000) }).where(eq(dispatches.id, first.dispatchId));
     await database.db.update(dispatchAttempts).set({ result: 'started', finishedAt: null }).where(eq(dispatchAttempts.dispatchId, first.dispatchId));
     await pastTheSecond();
     expect(await dispatch(req)).toMatchObject({ status: 'sent', dispatchId: first.dispatchId });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import { dispatchAttempts, providerEvents, pushSubscriptions } from '../db/schema-channels.ts';
 import { contacts, customers, dispatches, products, shops } from '../db/schema.ts';
 import { discountCode } from '../channels/discount.ts';
@@ -52,6 +52,8 @@ const FALLBACK: Channel[] = ['email', 'sms', 'whatsapp'];
 const WHATSAPP_WINDOW_MS = 24 * 3_600_000;
 /** A throttle wait shorter than this is slept in the activity; longer ones become a Temporal retry. */
 const MAX_INLINE_WAIT_MS = 2_000;
+/** How long an attempt's claim on a message lasts: past the activity's 60 s start-to-close timeout. */
+const CLAIM_SECONDS = 90;
 
 /**
  * Sends one journey step. Protection rules are checked at the moment of sending (consent,
@@ -73,17 +75,13 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
   const now = () => deps.now?.() ?? new Date();
   /**
    * The instant protection rules are judged at: the workflow's clock when this attempt was scheduled
-   * (as recheck uses the workflow's clock), advancing with real time during the attempt. A local
-   * activity's attempt timestamps are the worker's, so the lean kernel sends the workflow's clock as
-   * `at`; a later attempt adds the time since the first. Outside an activity (direct calls) it is
-   * deps.now. On a time-skipping test server the workflow's clock and the worker's differ by days.
+   * (as recheck uses the workflow's clock), advancing with real time during the attempt. Outside an
+   * activity (direct calls) it is deps.now. On a time-skipping test server the two differ by days.
    */
-  const sendClock = (at: string | undefined): (() => Date) => {
+  const sendClock = (): (() => Date) => {
     let scheduled: number;
     try {
-      const { info } = Context.current();
-      scheduled = at === undefined ? info.currentAttemptScheduledTimestampMs
-        : Date.parse(at) + Math.max(0, info.currentAttemptScheduledTimestampMs - info.scheduledTimestampMs);
+      scheduled = Context.current().info.currentAttemptScheduledTimestampMs;
     } catch {
       return now;
     }
@@ -95,7 +93,7 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     const first = request.decision.channel;
     if (!first) throw new Error('dispatch called without a channel');
     const context = await loadCustomerContext(deps.database.db, request.shopId, request.customerId);
-    const clock = sendClock(request.at);
+    const clock = sendClock();
     let result = await dispatchOn(request, first, context, clock);
     // An address that can never receive: try the customer's next channel, as its own ledger entry.
     for (const next of FALLBACK) {
@@ -113,18 +111,42 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     const idempotencyKey = dispatchKey(request.workflowId, request.step, channel);
     const dispatchId = dispatchIdFor(idempotencyKey);
     const at = clock();
-    // The first reservation's instant stays the message's composition time (`composedAt`) on every retry.
-    await db
+    // Reserve the ledger row and claim it for this attempt in one statement. The first reservation's
+    // instant stays the message's composition time (`composedAt`) on every retry. A row already sent or
+    // failed, or claimed by an attempt still running, is not claimed: nothing comes back.
+    const claim = sql`now() + ${`${CLAIM_SECONDS} seconds`}::interval`;
+    let [row] = await db
       .insert(dispatches)
       .values({
         id: dispatchId, idempotencyKey, shopId: request.shopId, customerId: request.customerId, workflowId: request.workflowId,
         step: request.step, channel, contentType: decision.contentType, status: 'reserved', provider: sender.provider,
-        discountTier: decision.discountTier, variant: decision.variant, composedAt: at,
+        discountTier: decision.discountTier, variant: decision.variant, composedAt: at, claimedUntil: claim,
       })
-      .onConflictDoNothing();
-    const [row] = await db.select().from(dispatches).where(eq(dispatches.id, dispatchId));
-    if (row && (row.status === 'sent' || row.status === 'delivered')) return { dispatchId, status: 'sent', provider: row.provider, channel };
-    if (row?.status === 'failed') return { dispatchId, status: 'failed', provider: row.provider, channel, reason: (row.error?.split(':')[0] ?? 'provider_rejected') as NotSentReason };
+      .onConflictDoUpdate({
+        target: dispatches.id,
+        set: { claimedUntil: claim },
+        setWhere: sql`${dispatches.status} = 'reserved' and (${dispatches.claimedUntil} is null or ${dispatches.claimedUntil} < now())`,
+      })
+      .returning();
+    if (!row) {
+      [row] = await db.select().from(dispatches).where(eq(dispatches.id, dispatchId));
+      if (row && (row.status === 'sent' || row.status === 'delivered')) return { dispatchId, status: 'sent', provider: row.provider, channel };
+      if (row?.status === 'failed') return { dispatchId, status: 'failed', provider: row.provider, channel, reason: (row.error?.split(':')[0] ?? 'provider_rejected') as NotSentReason };
+      // Another attempt is sending this very message: retry once it has finished (or its claim expired).
+      throw retryableFailure(new SendError('retryable', 'another attempt is sending this message', { provider: sender.provider, retryAfterMs: 2_000 }));
+    }
+    try {
+      return await sendClaimed(request, channel, context, sender, dispatchId, idempotencyKey, at, row);
+    } catch (error) {
+      // A retry must not wait out this attempt's claim. The row stays reserved; the retry claims it again.
+      await db.update(dispatches).set({ claimedUntil: null }).where(and(eq(dispatches.id, dispatchId), eq(dispatches.status, 'reserved'))).catch(() => {});
+      throw error;
+    }
+  }
+
+  async function sendClaimed(request: DispatchRequest, channel: Channel, context: CustomerContext, sender: ChannelSender, dispatchId: string, idempotencyKey: string,
+    at: Date, row: typeof dispatches.$inferSelect): Promise<ChannelDispatchResult> {
+    const { db } = deps.database;
 
     const notSent = (reason: NotSentReason, detail: string, retryAt?: Date) => fail({ dispatchId, channel, request, reason, detail, retryAt, provider: sender.provider });
 

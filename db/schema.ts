@@ -344,6 +344,11 @@ export const dispatches = pgTable(
     createdAt: createdAt(),
     /** The first reservation's instant on the workflow's clock: the message's "priced at", the same on every retry. */
     composedAt: ts('composed_at'),
+    /**
+     * Until when one attempt holds the right to send this message. A second attempt running at the same
+     * time (a retry after a timeout, a local activity re-run after a lost workflow task) waits for it.
+     */
+    claimedUntil: ts('claimed_until'),
     sentAt: ts('sent_at'),
   },
   (t) => [uniqueIndex('dispatches_key_idx').on(t.idempotencyKey), index('dispatches_customer_idx').on(t.customerId, t.sentAt)],

@@ -1,0 +1,1 @@
+ALTER TABLE "dispatches" ADD COLUMN "claimed_until" timestamp with time zone;
