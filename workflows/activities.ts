@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { JourneyActivities } from '../activities/index.ts';
 
 // Retry policies per activity. Reads retry fast and often; dispatch retries with backoff because a
@@ -21,13 +21,13 @@ export const { decide, recheck, chooseContent } = proxyActivities<JourneyActivit
  * The kernel's short database steps (choose content, decide, re-check, record an outcome) as local
  * activities: they run in the worker inside the workflow task that needs them, so a journey step costs
  * the server one workflow task instead of a task plus an activity round trip. They are idempotent reads
- * or keyed upserts, so a re-run after a worker crash is harmless. Dispatch joined them with the lean
- * kernel (localDispatch below); journeys started before that patch keep the regular activity.
+ * or keyed upserts, so a re-run after a worker crash is harmless. Dispatch stays a regular activity:
+ * it calls providers, may back off for minutes and is rate-limited per task queue.
  */
 export const localReads = proxyLocalActivities<JourneyActivities>(READS);
 export const localRecords = proxyLocalActivities<JourneyActivities>(RECORDS);
 
-const DISPATCH: ActivityOptions = {
+export const { dispatch } = proxyActivities<JourneyActivities>({
   startToCloseTimeout: '60 seconds',
   retry: {
     initialInterval: '2 seconds',
@@ -36,17 +36,7 @@ const DISPATCH: ActivityOptions = {
     maximumAttempts: 12,
     nonRetryableErrorTypes: ['PermanentDispatchError', ...BUSINESS],
   },
-};
-
-export const { dispatch } = proxyActivities<JourneyActivities>(DISPATCH);
-
-/**
- * Dispatch as a local activity (the lean kernel, patch `lean-kernel`): it runs in the worker inside the
- * workflow task that re-checked, so a send costs no activity task round trip and no extra workflow task.
- * Its ledger reservation and the provider's idempotency key make a re-run after a worker crash send
- * nothing twice, as with the activity task; a backoff past a minute becomes a workflow timer.
- */
-export const { dispatch: localDispatch } = proxyLocalActivities<JourneyActivities>(DISPATCH);
+});
 
 export const { recordOutcome, registerJourneys, closeSkippedJourney } = proxyActivities<JourneyActivities>(RECORDS);
 

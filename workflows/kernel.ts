@@ -1,6 +1,6 @@
 import { condition, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import * as remote from './activities.ts';
-import { dispatch, localDispatch, localReads, localRecords } from './activities.ts';
+import { dispatch, localReads, localRecords } from './activities.ts';
 import { AWAIT_STOPS_ON_CART_EMPTIED, CLOSE_SKIPPED_JOURNEY, LEAN_KERNEL, LOCAL_KERNEL_STEPS } from './patches.ts';
 import { NbChannel, NbState, NbVariant } from './search-attributes.ts';
 import { notSentReason } from './skip-reasons.ts';
@@ -79,9 +79,9 @@ export class JourneyKernel {
   /** Which way the database steps run: local activities, or (journeys started before that patch) activity tasks. */
   private readonly steps: Pick<typeof remote, 'chooseContent' | 'decide' | 'recheck' | 'recordOutcome' | 'closeSkippedJourney'>;
   /**
-   * The lean kernel (patch `lean-kernel`): local dispatch, one attribute write per wait, no sub-second
-   * send timer. It implies every earlier patch, so a new journey records one patch marker (each
-   * patched() that is taken also writes the TemporalChangeVersion search attribute: a visibility write).
+   * The lean kernel (patch `lean-kernel`): one attribute write per wait, no sub-second send timer.
+   * It implies every earlier patch, so a new journey records one patch marker (each patched() that is
+   * taken also writes the TemporalChangeVersion search attribute: a visibility write).
    */
   readonly lean: boolean;
   /** Search attributes changed since the last write (lean kernel): written together before the next wait. */
@@ -229,10 +229,9 @@ export class JourneyKernel {
 
     this.setState('sending');
     const related = request.relatedProductIds?.filter((id) => !decision.productIds.includes(id)) ?? [];
-    const send = { ...this.ref, step: request.step, decision: { ...decision, sendAt, ...(related.length ? { relatedProductIds: related } : {}) } };
-    let result;
-    if (this.lean) result = await localDispatch({ ...send, at: new Date(Date.now()).toISOString() });
-    else result = await dispatch(send);
+    // The attributes kept so far are written with the activity's scheduling: the journey waits for it.
+    this.flushAttributes();
+    const result = await dispatch({ ...this.ref, step: request.step, decision: { ...decision, sendAt, ...(related.length ? { relatedProductIds: related } : {}) } });
     if (result.status !== 'sent') return this.skip(notSentReason(result.reason));
     this.sent.push({ step: request.step, dispatchId: result.dispatchId, channel: decision.channel });
     return { sent: true, dispatchId: result.dispatchId, decision };

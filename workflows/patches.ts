@@ -18,9 +18,8 @@ export const LOCAL_KERNEL_STEPS = 'local-kernel-steps';
 export const CART_RELATED_ITEMS = 'cart-related-items';
 
 /**
- * The lean kernel: dispatch runs as a local activity in the workflow task that re-checks (no activity
- * task round trip), the search attributes are written once per wait instead of at every state change,
- * and a send instant less than a second away is not slept for (a timer costs a workflow task).
+ * The lean kernel: search attributes are written once per wait instead of at every state change, and a
+ * send instant less than a second away is not slept for (a timer costs a workflow task).
  * It implies every patch above: a journey started with it asks for no other (see JourneyKernel.lean).
  */
 export const LEAN_KERNEL = 'lean-kernel';

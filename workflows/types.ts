@@ -107,12 +107,6 @@ export type SkipReason =
 export interface DispatchRequest extends JourneyRef {
   step: number;
   decision: Decision;
-  /**
-   * The workflow's clock when it asked for the send (ISO). Sent by journeys whose dispatch runs as a local
-   * activity, whose attempt timestamps are the worker's; protection rules are judged at this instant
-   * (advanced by the attempt's own time). Absent: the activity task's scheduled time.
-   */
-  at?: string;
 }
 export interface DispatchResult {
   dispatchId: string;
