@@ -11,6 +11,7 @@ import { createTestDatabase } from '../test/db.ts';
 import { cpuMeter, type CpuUse } from './cpu.ts';
 import { products, shops } from '../db/schema.ts';
 import { applyEvent } from '../ingest/entry.ts';
+import { journeyTiming } from '../journeys/timing.ts';
 import { startWinBack } from '../journeys/win-back.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
@@ -23,7 +24,8 @@ import { createJourneyWorker } from '../workers/worker.ts';
 // npm run bench:journeys [-- N]: N win-back journeys (decide → re-check → dispatch to the outbox →
 // attribution window → outcome, the full kernel) against a Temporal dev server with one worker, then N
 // no-op workflows on the same server as the baseline. Waits are compressed so a journey lasts ~1 s of
-// timers; what is measured is the server, worker and database work. Last line: machine-readable.
+// timers; what is measured is the server, worker and database work. A third phase runs workflows that
+// only sleep out the same window, the ceiling for any journey that waits. Last line: machine-readable.
 const N = Number(process.argv[2] ?? process.env.BENCH_JOURNEYS ?? 300);
 const TIME_SCALE = 2e-6; // the 7-day attribution window becomes ~1.2 s
 
@@ -69,12 +71,19 @@ async function main(): Promise<void> {
       await completed(client, 'winBackJourney', ids.length);
     });
 
-    const noopWorker = await Worker.create({ connection: native, taskQueue: 'bench-noop', activities: createActivities(deps),
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }) });
-    const noopPerS = await measure('no-op workflows', noopWorker, meter, async () => {
+    const baselineBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    // A worker runs once (runUntil shuts it down): one per baseline phase, alike.
+    const baselineWorker = () => Worker.create({ connection: native, taskQueue: 'bench-noop', activities: createActivities(deps), workflowBundle: baselineBundle });
+    const noopPerS = await measure('no-op workflows', await baselineWorker(), meter, async () => {
       const handles = await Promise.all(customers.map((_, i) => client.workflow.start('noopWorkflow', { workflowId: `noop-${i}`, taskQueue: 'bench-noop' })));
       await completed(client, 'noopWorkflow', handles.length);
     });
+    const { attributionWindowMs } = journeyTiming('win-back', TIME_SCALE);
+    const sleepPerS = await measure('sleep-once workflows', await baselineWorker(), meter, async () => {
+      const handles = await Promise.all(customers.map((_, i) => client.workflow.start('sleepOnceWorkflow', { workflowId: `sleep-${i}`, taskQueue: 'bench-noop', args: [attributionWindowMs] })));
+      await completed(client, 'sleepOnceWorkflow', handles.length);
+    });
+    console.log(`ceiling: a workflow that only sleeps out the attribution window runs at ${(sleepPerS / noopPerS).toFixed(3)} of the no-op rate; journeys at ${(journeysPerS / sleepPerS).toFixed(3)} of it`);
     await connection.close();
     await native.close();
     console.log(`journeys per_s=${journeysPerS.toFixed(1)} noop_ratio=${(journeysPerS / noopPerS).toFixed(3)}`);
