@@ -171,7 +171,7 @@ export function createDispatch(deps: ActivityDeps, senders: ChannelSenders = {},
     // creation (the database's clock, which the link verifier's agrees with).
     let message: OutgoingMessage;
     try {
-      message = await compose(request, channel, context, dispatchId, idempotencyKey, address.value, shop?.name ?? request.shopId, shop?.settings ?? {}, at, row?.composedAt ?? at, row?.createdAt);
+      message = await compose(request, channel, context, dispatchId, idempotencyKey, address.value, shop?.name ?? request.shopId, shop?.settings ?? {}, at, row.composedAt ?? at, row.createdAt);
     } catch (error) {
       if (error instanceof RenderError) {
         deps.logger.error({ dispatchId, workflowId: request.workflowId, err: error }, 'message could not be rendered');

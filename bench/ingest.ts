@@ -9,11 +9,12 @@ import { createMetrics } from '../lib/metrics.ts';
 import { PiiCipher } from '../lib/pii.ts';
 import { createTestDatabase } from '../test/db.ts';
 import { Client, Connection } from '@temporalio/client';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer } from '../runtime/dev-server.ts';
 import { outboxCounts, startOutboxDispatcher } from '../journeys/outbox-dispatcher.ts';
+import { cpuMeter } from './cpu.ts';
 
 // Drives POST /v1/batch with a realistic shop mix (mostly product views, some cart changes, dwell
 // reports, identifies and orders) against real Postgres and a real Temporal server, then inserts the
@@ -122,7 +123,8 @@ async function main() {
     const firedBefore = (await outboxCounts({ database })).fired ?? 0;
     const latencies: number[] = [];
     let refused = 0;
-    const ingestCpu = await cpuMeter(database, temporalServer.pid);
+    const meter = { children: { temporal: temporalServer.pid }, database };
+    const ingestCpu = await cpuMeter(meter);
     const t0 = performance.now();
     await pool(bodies, CONCURRENCY, async (body) => {
       const s = performance.now();
@@ -157,7 +159,7 @@ async function main() {
     const rowBatches: (typeof eventRows)[] = [];
     for (let i = 0; i < eventRows.length; i += BATCH) rowBatches.push(eventRows.slice(i, i + BATCH));
     await raw`select 1`;
-    const baselineCpu = await cpuMeter(database, temporalServer.pid);
+    const baselineCpu = await cpuMeter(meter);
     const b0 = performance.now();
     await pool(rowBatches, CONCURRENCY, async (batch) => {
       await raw`insert into events_baseline ${raw(batch as never)}`;
@@ -174,12 +176,12 @@ async function main() {
     console.log(`plain multi-row INSERT of the same rows: ${insertPerS.toFixed(0)} rows/s`);
     // CPU per event bounds the rate on a machine of two cores whatever the concurrency: this process
     // (API, load client, outbox dispatcher) and the Postgres backends of the bench database.
-    const perEvent = (ms: number | null) => (ms === null ? 'n/a' : `${((ms * 1000) / TOTAL).toFixed(0)} µs`);
-    console.log(`cpu per event: ingest ${perEvent(ingestUse.node)} in this process + ${perEvent(ingestUse.postgres)} in Postgres + ${perEvent(ingestUse.temporal)} in the Temporal server; `
-      + `plain INSERT ${perEvent(baselineUse.node)} + ${perEvent(baselineUse.postgres)}`);
+    const perEvent = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'n/a' : `${((ms * 1000) / TOTAL).toFixed(0)} µs`);
+    console.log(`cpu per event: ingest ${perEvent(ingestUse.self)} in this process + ${perEvent(ingestUse.postgres)} in Postgres + ${perEvent(ingestUse.children.temporal)} in the Temporal server; `
+      + `plain INSERT ${perEvent(baselineUse.self)} + ${perEvent(baselineUse.postgres)}`);
     // The rate above is of events stored with their triggers queued; this one waits until the queued
     // triggers have reached Temporal too (load plus the outbox's drain after it), with the CPU of both.
-    console.log(`until every trigger reached Temporal: ${(TOTAL / (seconds + drainS)).toFixed(0)} events/s; cpu per event ${perEvent(drainUse.node)} + ${perEvent(drainUse.postgres)} + ${perEvent(drainUse.temporal)}`);
+    console.log(`until every trigger reached Temporal: ${(TOTAL / (seconds + drainS)).toFixed(0)} events/s; cpu per event ${perEvent(drainUse.self)} + ${perEvent(drainUse.postgres)} + ${perEvent(drainUse.children.temporal)}`);
     console.log(`ingest events_per_s=${eventsPerS.toFixed(0)} insert_ratio=${ratio.toFixed(2)} p99_ms=${percentile(latencies, 99).toFixed(1)}`);
   } finally {
     await app.close();
@@ -187,40 +189,6 @@ async function main() {
     await temporalServer.stop();
     await database.close();
   }
-}
-
-/**
- * Starts measuring CPU: this process's, that of the Postgres backends serving the bench database and
- * the Temporal dev server's (from /proc, so only with Postgres on this machine; null otherwise). The
- * returned function reads the CPU used since the start.
- */
-async function cpuMeter(database: Parameters<typeof outboxCounts>[0]['database'], temporalPid: number | undefined): Promise<() => Promise<{ node: number; postgres: number | null; temporal: number | null }>> {
-  const backends = async () => new Map((await database.rows<{ pid: number }>((await import('drizzle-orm')).sql`select pid from pg_stat_activity where datname = current_database()`))
-    .map((r) => [r.pid, ticksOf(r.pid)] as const));
-  const ticksOf = (pid: number): number | null => {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]);
-    } catch {
-      return null;
-    }
-  };
-  const before = await backends();
-  const temporal0 = temporalPid === undefined ? null : ticksOf(temporalPid);
-  const cpu0 = process.cpuUsage();
-  return async () => {
-    const cpu = process.cpuUsage(cpu0);
-    const node = (cpu.user + cpu.system) / 1000;
-    const temporalNow = temporalPid === undefined ? null : ticksOf(temporalPid);
-    // Linux counts in clock ticks of 10 ms (USER_HZ 100).
-    const temporal = temporal0 === null || temporalNow === null ? null : (temporalNow - temporal0) * 10;
-    let ticks = 0;
-    for (const [pid, now] of await backends()) {
-      if (now === null) return { node, postgres: null, temporal };
-      ticks += now - (before.get(pid) ?? 0);
-    }
-    return { node, postgres: ticks * 10, temporal };
-  };
 }
 
 /** Waits until the outbox has nothing left to fire. */

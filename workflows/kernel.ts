@@ -144,7 +144,7 @@ export class JourneyKernel {
   /**
    * Search attributes for the Temporal UI. The lean kernel keeps them until the journey next waits (or
    * ends) and writes them in one upsert: each upsert is a visibility write on the server, and a state
-   * that lasts only inside one workflow task (deciding, sending) is never seen by anyone.
+   * that lasts only inside one workflow task (deciding) is never seen by anyone.
    */
   private setAttributes(values: [NbKey, string][]): void {
     if (!this.lean) {
