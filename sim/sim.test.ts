@@ -6,7 +6,7 @@ import { expectedIncrementalMargin } from './response.ts';
 import { runPolicy } from './run.ts';
 import { SCENARIOS, type Scenario } from './scenario.ts';
 import { findViolations } from './violations.ts';
-import { generateWorld, type SimCart, type World } from './world.ts';
+import { activityCurve, generateWorld, type SimCart, type World } from './world.ts';
 import { seedMetrics } from './metrics.ts';
 import { NextbestPolicy } from './policies/nextbest.ts';
 
@@ -107,6 +107,21 @@ describe('simulator', () => {
     expect(new Set(oracleActions('no-heterogeneity')).size).toBe(1);
     // The same check finds differences in the default world, so it can fail.
     expect(new Set(oracleActions('default')).size).toBeGreaterThan(3);
+  });
+
+  it("puts each customer's activity peak at the drawn local hour (an hour later at weekends)", () => {
+    const busiest = (curve: Float64Array, day: number) => {
+      let best = 0;
+      for (let h = 1; h < 24; h++) if (curve[day * 24 + h]! > curve[day * 24 + best]!) best = h;
+      return best;
+    };
+    for (const peak of [8.5, 12.5, 20.5]) {
+      const curve = activityCurve(peak, 2);
+      expect(busiest(curve, 1)).toBe(Math.floor(peak));
+      expect(busiest(curve, 6)).toBe(Math.floor(peak) + 1);
+      // Twelve hours away is the quietest: the curve falls to its floor there.
+      expect(curve[24 + ((Math.floor(peak) + 12) % 24)]!).toBeLessThan(curve[24 + Math.floor(peak)]! / 4);
+    }
   });
 
   it('is replayable: the same seed gives the same tallies', () => {

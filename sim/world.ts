@@ -128,8 +128,8 @@ export function activityCurve(peakHour: number, width: number): Float64Array {
     const day = Math.floor(hw / 24);
     const hour = hw % 24;
     const peak = day >= 5 ? peakHour + 1 : peakHour;
-    const d = Math.abs(((hour + 0.5 - peak + 36) % 24) - 12);
-    const distance = 12 - d;
+    // Circular distance in hours from the middle of this hour to the peak: 0 at the peak, 12 opposite it.
+    const distance = Math.abs(((hour + 0.5 - peak + 36) % 24) - 12);
     curve[hw] = 0.2 + Math.exp(-(distance * distance) / (2 * width * width));
     if (hour >= 8 && hour <= 20) {
       allowedSum += curve[hw]!;
