@@ -100,6 +100,8 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
     timeline.push({ atMs, run: () => { policy.onOrder?.(customer, atMs, valueMinor); policy.onSiteActivity?.(customer, world.customers[customer]!.timeZone, atMs); } });
   };
   for (const o of world.directOrders) addOrder(o.customer, o.atMs, o.valueMinor);
+  // Browsing sessions are site visits (ingest records product views as site activity).
+  for (const v of world.sessions) timeline.push({ atMs: v.atMs, run: () => policy.onSiteActivity?.(v.customer, world.customers[v.customer]!.timeZone, v.atMs) });
   const ordersBefore = (customer: number, t: number) => ordersOf[customer]!.filter((o) => o.atMs <= t);
   const unsubscribedBy = (customer: number, channel: PersonChannel, t: number) => (unsubscribedAt[customer]![channel] ?? Infinity) <= t;
   const countSince = (times: readonly number[], from: number, to: number) => times.reduce((k, x) => k + (x >= from && x < to ? 1 : 0), 0);

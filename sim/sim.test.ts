@@ -5,8 +5,10 @@ import type { DecisionContext } from './policy.ts';
 import { expectedIncrementalMargin } from './response.ts';
 import { runPolicy } from './run.ts';
 import { SCENARIOS, type Scenario } from './scenario.ts';
+import { CALIBRATION } from './calibration.ts';
+import { wallClock } from './clock.ts';
 import { findViolations } from './violations.ts';
-import { activityCurve, generateWorld, type SimCart, type World } from './world.ts';
+import { activityCurve, generateWorld, prefsAt, type SimCart, type World } from './world.ts';
 import { seedMetrics } from './metrics.ts';
 import { NextbestPolicy } from './policies/nextbest.ts';
 
@@ -122,6 +124,24 @@ describe('simulator', () => {
       // Twelve hours away is the quietest: the curve falls to its floor there.
       expect(curve[24 + ((Math.floor(peak) + 12) % 24)]!).toBeLessThan(curve[24 + Math.floor(peak)]! / 4);
     }
+  });
+
+  it('browses between carts: sessions at the customers\' active hours, about browseVisitsPerIntent per cart or order', () => {
+    const world = generateWorld({ ...SCENARIOS.default!, customers: 400 }, 3);
+    const intents = world.carts.length + world.directOrders.length;
+    expect(world.sessions.length / intents).toBeGreaterThan(CALIBRATION.browseVisitsPerIntent * 0.8);
+    expect(world.sessions.length / intents).toBeLessThan(CALIBRATION.browseVisitsPerIntent * 1.2);
+    expect(world.sessions.every((s, i) => i === 0 || s.atMs >= world.sessions[i - 1]!.atMs)).toBe(true);
+    // Most sessions fall within three hours of the customer's peak (a fifth of the day's hours).
+    const near = world.sessions.filter((s) => {
+      const c = world.customers[s.customer]!;
+      const local = wallClock(c.timeZone, s.atMs);
+      const { peakHour } = prefsAt(c, s.atMs);
+      const peak = local.weekday >= 5 ? peakHour + 1 : peakHour;
+      const d = Math.abs(((local.hour + local.minute / 60 - peak + 36) % 24) - 12);
+      return d <= 3;
+    }).length;
+    expect(near / world.sessions.length).toBeGreaterThan(0.5);
   });
 
   it('is replayable: the same seed gives the same tallies', () => {

@@ -41,6 +41,8 @@ export type SimCustomer = {
 };
 
 export type SimCart = { id: string; customer: number; seq: number; atMs: number; basketMinor: number; category: number };
+/** A site session with no cart or order (browsing): the product sees it as page views. */
+export type SiteSession = { customer: number; atMs: number };
 /** A purchase that happened without a cart being left: feeds recency and frequency. */
 export type DirectOrder = { customer: number; atMs: number; valueMinor: number };
 
@@ -54,6 +56,8 @@ export type World = {
   /** Sorted by time. */
   carts: SimCart[];
   directOrders: DirectOrder[];
+  /** Browsing sessions, sorted by time. */
+  sessions: SiteSession[];
 };
 
 /** A Monday, so weeks line up with the local week in Europe. */
@@ -71,13 +75,18 @@ export function generateWorld(scenario: Scenario, seed: number): World {
   const customers: SimCustomer[] = [];
   const carts: SimCart[] = [];
   const directOrders: DirectOrder[] = [];
+  const sessions: SiteSession[] = [];
+  // Sessions draw from their own stream, so customers, carts and orders do not depend on them.
+  const sessionRng = new Rng(`sessions|${scenario.name}|${seed}`);
   for (let i = 0; i < scenario.customers; i++) {
     const c = drawCustomer(rng, scenario, i, startMs, endMs);
     customers.push(c);
-    drawHistory(rng, scenario, c, startMs, endMs, carts, directOrders);
+    const shopping = drawHistory(rng, scenario, c, startMs, endMs, carts, directOrders);
+    drawSessions(sessionRng, c, startMs, shopping.untilMs, shopping.intentRate * C.browseVisitsPerIntent, sessions);
   }
   carts.sort((a, b) => a.atMs - b.atMs || a.customer - b.customer);
-  return { scenario, seed, startMs, evalStartMs, endMs, customers, carts, directOrders };
+  sessions.sort((a, b) => a.atMs - b.atMs || a.customer - b.customer);
+  return { scenario, seed, startMs, evalStartMs, endMs, customers, carts, directOrders, sessions };
 }
 
 function drawCustomer(rng: Rng, s: Scenario, index: number, startMs: number, endMs: number): SimCustomer {
@@ -141,19 +150,28 @@ export function activityCurve(peakHour: number, width: number): Float64Array {
   return curve;
 }
 
-function drawHistory(rng: Rng, s: Scenario, c: SimCustomer, startMs: number, endMs: number, carts: SimCart[], orders: DirectOrder[]): void {
+/** The customer's carts and direct orders; returns their intent rate (per ms) and when they stop shopping. */
+function drawHistory(rng: Rng, s: Scenario, c: SimCustomer, startMs: number, endMs: number, carts: SimCart[], orders: DirectOrder[]): { intentRate: number; untilMs: number } {
   const meanRate = C.intentsPer30Days / (30 * DAY_MS);
   const rate = s.heterogeneity > 0 ? gammaWithMean(rng, C.intentRateShape / s.heterogeneity, meanRate) : meanRate;
   let t = startMs;
   for (let seq = 0; ; seq++) {
     t += exponential(rng, 1 / rate);
-    if (t >= endMs) return;
+    if (t >= endMs) return { intentRate: rate, untilMs: endMs };
     const atMs = atActiveHour(rng, c, t);
     const category = pickWeighted(rng, c.taste);
     const basketMinor = Math.max(500, Math.round(C.basketMeanMinor * CATEGORIES[category]!.price * lognormalMultiplier(rng, 0.5)));
     if (rng.next() < C.abandonShare) carts.push({ id: `c${c.index}-${seq}`, customer: c.index, seq, atMs, basketMinor, category });
     else orders.push({ customer: c.index, atMs, valueMinor: basketMinor });
-    if (rng.next() < C.dropoutPerIntent) return;
+    if (rng.next() < C.dropoutPerIntent) return { intentRate: rate, untilMs: t };
+  }
+}
+
+/** Browsing sessions at `rate` per ms from startMs until the customer stops shopping, at their active hours. */
+function drawSessions(rng: Rng, c: SimCustomer, startMs: number, untilMs: number, rate: number, out: SiteSession[]): void {
+  if (!(rate > 0)) return;
+  for (let t = startMs + exponential(rng, 1 / rate); t < untilMs; t += exponential(rng, 1 / rate)) {
+    out.push({ customer: c.index, atMs: atActiveHour(rng, c, t) });
   }
 }
 
