@@ -14,6 +14,10 @@ export interface ResolvedRef {
   customerId: string;
   created: boolean;
   identified: boolean;
+  /** Still anonymous after this event (ResolvedCustomer.anonymous). */
+  anonymous: boolean;
+  /** An anonymous visitor was folded into the customer with this event (their carts are the customer's now). */
+  merged: boolean;
   /** The customer's time zone right after this event (what applyEvent one by one would have stored by then). */
   timezone?: string | null;
 }
@@ -105,12 +109,14 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
     let customerId: string;
     let created = false;
     let identified = false;
+    let merged = false;
     if (known) {
       customerId = known;
       identified = customers.get(known)!.anonymous && identifiedNow;
       const visitor = byAnon ? customers.get(byAnon) : undefined;
       if (byAnon && visitor && byAnon !== customerId && visitor.anonymous) {
         alias.set(byAnon, customerId);
+        merged = true;
         if (!visitor.isNew) merges.push([byAnon, customerId]);
         const theirs = contactPlans.get(byAnon);
         if (theirs && !contactPlans.has(customerId)) contactPlans.set(customerId, theirs);
@@ -143,7 +149,7 @@ async function resolveOnce(tx: Tx, cipher: PiiCipher, shopId: string, source: st
       contactPlans.set(customerId, plan);
       if (hash) emailMap.set(hash, customerId);
     }
-    return { customerId, created, identified, timezone: c.timezone };
+    return { customerId, created, identified, anonymous: c.anonymous, merged, timezone: c.timezone };
   });
 
   // Write what changed. New customers first (identities and merges point at them), in key order so

@@ -7,6 +7,7 @@ import { createTestDatabase } from '../test/db.ts';
 import { TEST_PII_KEY } from '../test/temporal.ts';
 import { canonicalEvent, type CanonicalEvent, type CanonicalEventInput } from './canonical.ts';
 import { applyEvent, applyEvents, type EntryDeps } from './entry.ts';
+import { triggersFor, type JourneyTrigger } from '../journeys/triggers.ts';
 
 let database: Database;
 let deps: EntryDeps;
@@ -20,7 +21,7 @@ afterAll(async () => database?.close());
 
 /**
  * A random shop day: visitors browse, report dwell, change carts, identify (sometimes with another
- * visitor's e-mail, which merges them), order, refund, and resend what they sent before.
+ * visitor's e-mail, or on a second device, which merges them), order, refund, and resend what they sent before.
  */
 function stream(seed: number, length: number): CanonicalEvent[] {
   const id = (i: number) => `${seed}-e${i}`;
@@ -31,7 +32,9 @@ function stream(seed: number, length: number): CanonicalEvent[] {
   const views: { id: string; v: number }[] = [];
   const cartGen = new Map<number, number>();
   const orders: { id: string; v: number }[] = [];
-  const who = (v: number) => ({ anonymousId: `anon-${v}`, ...(v % 4 === 0 ? { userId: `user-${v}` } : {}), timezone: v % 2 ? 'Europe/Berlin' : 'America/New_York', locale: 'de-DE' });
+  // Now and then a visitor is on a second device, anonymous there until they identify on it (a merge).
+  const who = (v: number) => ({ ...(rnd() < 0.15 ? { anonymousId: `dev-${v}` } : { anonymousId: `anon-${v}`, ...(v % 4 === 0 ? { userId: `user-${v}` } : {}) }),
+    timezone: v % 2 ? 'Europe/Berlin' : 'America/New_York', locale: 'de-DE' });
   for (let i = 0; i < length; i++) {
     const v = pick(12);
     const base = { eventId: id(i), occurredAt: new Date(Date.UTC(2026, 4, 1, 8) + i * 60_000).toISOString(), customer: who(v) };
@@ -93,24 +96,49 @@ async function snapshot(shopId: string) {
   return { customers, events, carts, orders, contacts, consents, activity };
 }
 
+/**
+ * Each trigger of a run, sorted, customers named by their identities (a merged visitor by the
+ * customer they joined): kind, customer and, for a cart, which cart.
+ */
+async function journeysAskedFor(shopId: string, triggers: JourneyTrigger[]): Promise<string[]> {
+  const rows = await database.rows<{ id: string; name: string | null }>(sql`select c.id, (select string_agg(source_id, ',' order by source_id)
+    from customer_identities i where i.customer_id = coalesce(c.merged_into, c.id)) as name from customers c where c.shop_id = ${shopId}`);
+  const names = new Map(rows.map((r) => [r.id, r.name ?? 'unnamed']));
+  return triggers.map((t) => {
+    const customer = 'customerId' in t ? names.get(t.customerId) : '';
+    return `${t.kind}|${customer}|${t.kind === 'cart-changed' ? t.cart.cartId : ''}`;
+  }).sort();
+}
+
 describe('applyEvents (set-wise)', () => {
   it('ends in the same state as applyEvent one event at a time, over random mixed traffic', async () => {
+    const triggers = { sequential: [] as JourneyTrigger[], batched: [] as JourneyTrigger[] };
     for (const seed of [7, 11, 42]) {
       const events = stream(seed, 240);
       const sequential: boolean[] = [];
       for (const e of events) {
         try {
-          sequential.push(!(await applyEvent(deps, 'one-by-one', 'segment', e)).duplicate);
+          const effect = await applyEvent(deps, 'one-by-one', 'segment', e);
+          sequential.push(!effect.duplicate);
+          triggers.sequential.push(...triggersFor('one-by-one', 'segment', effect));
         } catch {
           sequential.push(false);
         }
       }
       const batched: boolean[] = [];
       for (let i = 0, size = 1; i < events.length; i += size, size = 1 + ((i * 7) % 40)) {
-        for (const r of await applyEvents(deps, 'set-wise', 'segment', events.slice(i, i + size))) batched.push(r.ok && !r.effect.duplicate);
+        for (const r of await applyEvents(deps, 'set-wise', 'segment', events.slice(i, i + size))) {
+          batched.push(r.ok && !r.effect.duplicate);
+          if (r.ok) triggers.batched.push(...triggersFor('set-wise', 'segment', r.effect));
+        }
       }
       expect(batched).toEqual(sequential);
     }
+    // The same triggers, whatever the request sizes: anonymous carts wait, identifies and merges ask for them.
+    const [asked, askedOneByOne] = [await journeysAskedFor('set-wise', triggers.batched), await journeysAskedFor('one-by-one', triggers.sequential)];
+    expect(asked).toEqual(askedOneByOne);
+    expect(asked.filter((a) => a.startsWith('cart-changed|')).length).toBeGreaterThan(5);
+    expect(asked.filter((a) => a.startsWith('reachable|')).length).toBeGreaterThan(5);
     const [a, b] = [await snapshot('set-wise'), await snapshot('one-by-one')];
     expect(a.events.length).toBeGreaterThan(400);
     expect(a.events.filter((e) => e.type === 'product_viewed' && (e.dwell_ms as number) >= 180_000).length).toBeGreaterThan(5);

@@ -105,6 +105,8 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
       continue;
     }
     const effect: Extract<EntryEffect, { duplicate: false }> = { duplicate: false, customerId, customerCreated: r?.created ?? false, identified: r?.identified ?? false, event: e };
+    if (r?.anonymous) effect.anonymous = true;
+    if (r?.merged) effect.merged = true;
     const cart = carts.states.get(i);
     if (cart) effect.cart = cart;
     const seen = dwell.crossings.get(i);

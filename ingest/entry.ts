@@ -42,6 +42,13 @@ export type EntryEffect =
       customerCreated: boolean;
       /** The customer became known with this event (created with a user id or e-mail, or an anonymous visitor identified). */
       identified?: boolean;
+      /**
+       * The customer is still anonymous after this event (no user id nor e-mail seen): a visitor nobody
+       * can reach: their carts, long views and orders start no journey until they identify (journeys/triggers.ts).
+       */
+      anonymous?: boolean;
+      /** An anonymous visitor was folded into the customer with this event, with their carts. */
+      merged?: boolean;
       event: CustomerEvent;
       orderCreated?: boolean;
       cart?: CartState;
@@ -94,9 +101,12 @@ export async function applyEventIn(tx: Tx, deps: EntryDeps, shopId: string, sour
     await insertEventRow(tx, shopId, source, event, null);
     return { duplicate: false as const, customerId: null, event, stock: await applyCatalogEvent(tx, shopId, source, event) };
   }
-  let customer = { customerId: '', created: false, identified: false };
+  let customer = { customerId: '', created: false, identified: false, anonymous: false, merged: false };
   if (resolved) customer = resolved;
-  else if (event.customer) customer = await resolveCustomer(tx, deps.cipher, shopId, source, event.customer);
+  else if (event.customer) {
+    const r = await resolveCustomer(tx, deps.cipher, shopId, source, event.customer);
+    customer = { ...r, merged: r.merged.length > 0 };
+  }
   else {
     const owner = event.type === 'order_refunded' ? await orderCustomer(tx, shopId, source, event.orderId) : undefined;
     if (!owner) {
@@ -111,6 +121,8 @@ export async function applyEventIn(tx: Tx, deps: EntryDeps, shopId: string, sour
   const effect: Extract<EntryEffect, { duplicate: false }> = {
     duplicate: false, customerId, customerCreated: customer.created, identified: customer.identified, event,
   };
+  if (customer.anonymous) effect.anonymous = true;
+  if (customer.merged) effect.merged = true;
   if (dwell) effect.dwell = dwell;
   switch (event.type) {
     case 'cart_updated':

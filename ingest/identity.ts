@@ -19,6 +19,8 @@ export interface ResolvedCustomer {
   identified: boolean;
   /** Anonymous customers folded into this one, with their events, carts and orders. */
   merged: string[];
+  /** Still anonymous after this event: no user id nor e-mail seen yet (and so no address to reach). */
+  anonymous: boolean;
 }
 
 export const identityKeys = (ref: Pick<CustomerRef, 'userId' | 'anonymousId'>) => ({
@@ -59,10 +61,12 @@ export async function resolveCustomer(tx: Tx, cipher: PiiCipher, shopId: string,
   let customerId: string;
   let created = false;
   let identified = false;
+  let anonymous: boolean;
   const merged: string[] = [];
   if (known) {
     customerId = known.customerId;
     identified = known.anonymous && identifiedNow;
+    anonymous = known.anonymous && !identifiedNow;
     if (byAnon && byAnon.customerId !== customerId && byAnon.anonymous) {
       await mergeCustomer(tx, byAnon.customerId, customerId);
       merged.push(byAnon.customerId);
@@ -70,10 +74,12 @@ export async function resolveCustomer(tx: Tx, cipher: PiiCipher, shopId: string,
   } else if (byAnon) {
     customerId = byAnon.customerId;
     identified = byAnon.anonymous && identifiedNow;
+    anonymous = byAnon.anonymous && !identifiedNow;
   } else {
     customerId = newCustomerKey();
     created = true;
     identified = identifiedNow;
+    anonymous = !identifiedNow;
     await tx.insert(customers).values({ id: customerId, shopId, timezone: timezone ?? null, locale: ref.locale ?? null, anonymous: !identifiedNow });
   }
   if (!created && (timezone || ref.locale || identified)) {
@@ -96,7 +102,7 @@ export async function resolveCustomer(tx: Tx, cipher: PiiCipher, shopId: string,
     };
     await tx.insert(contacts).values({ customerId, shopId, ...values }).onConflictDoUpdate({ target: contacts.customerId, set: values });
   }
-  return { customerId, created, identified, merged };
+  return { customerId, created, identified, merged, anonymous };
 }
 
 /** Moves everything recorded for an anonymous visitor to the customer they turned out to be, their site activity included. */

@@ -1,4 +1,6 @@
+import { latestOpenCart } from '../ingest/carts.ts';
 import { cartUpdatedSignal, orderPlacedSignal, unsubscribedSignal } from '../workflows/signals.ts';
+import type { CartUpdatedSignal } from '../workflows/types.ts';
 import { startBrowseAbandon } from './browse-abandon.ts';
 import { signalCartAbandon } from './cart-abandon.ts';
 import { crossSellTriggerKey, startCrossSell } from './cross-sell.ts';
@@ -11,6 +13,17 @@ import { startWinBack } from './win-back.ts';
 
 const ids = (...list: (string | null)[]) => list.filter((id) => id !== null);
 
+/** The cart's journey started or signalled, and browse journeys for products now in it told. */
+async function cartChanged(deps: JourneyClientDeps, shopId: string, customerId: string, cart: CartUpdatedSignal, round?: FireRound): Promise<string[]> {
+  const cartJourney = await signalCartAbandon(deps, { shopId, customerId, cartId: cart.cartId, productIds: cart.productIds,
+    valueMinor: cart.valueMinor, emptied: cart.emptied, at: new Date(cart.at) }, round);
+  // A product that went into the cart is no longer abandoned while browsing.
+  const browsing = cart.emptied ? [] : await signalRunningJourneys(deps,
+    { shopId, customerId, only: (j) => j.journey === 'browse-abandon' && cart.productIds.some((p) => j.triggerKey.startsWith(`${p}.`)) },
+    cartUpdatedSignal, cart, round);
+  return ids(cartJourney, ...browsing);
+}
+
 /**
  * Starts or signals the journeys a trigger asks for; returns the workflow IDs touched. Within a dispatch
  * round (`round`) the customer's stage and running journeys come from the round's look-up and the
@@ -19,15 +32,14 @@ const ids = (...list: (string | null)[]) => list.filter((id) => id !== null);
 export async function fireTrigger(deps: JourneyClientDeps, trigger: JourneyTrigger, round?: FireRound): Promise<string[]> {
   const { shopId, customerId } = trigger as { shopId: string; customerId: string };
   switch (trigger.kind) {
-    case 'cart-changed': {
-      const { cart } = trigger;
-      const cartJourney = await signalCartAbandon(deps, { shopId, customerId, cartId: cart.cartId, productIds: cart.productIds,
-        valueMinor: cart.valueMinor, emptied: cart.emptied, at: new Date(cart.at) }, round);
-      // A product that went into the cart is no longer abandoned while browsing.
-      const browsing = cart.emptied ? [] : await signalRunningJourneys(deps,
-        { shopId, customerId, only: (j) => j.journey === 'browse-abandon' && cart.productIds.some((p) => j.triggerKey.startsWith(`${p}.`)) },
-        cartUpdatedSignal, cart, round);
-      return ids(cartJourney, ...browsing);
+    case 'cart-changed':
+      return cartChanged(deps, shopId, customerId, trigger.cart, round);
+    case 'reachable': {
+      // Looked up when fired, so the cart is as it is now (ordered or emptied meanwhile: nothing to start).
+      const open = await latestOpenCart(deps.database.db, shopId, customerId, trigger.at);
+      if (!open) return [];
+      const { currency: _, ...cart } = open;
+      return cartChanged(deps, shopId, customerId, { version: 1, ...cart }, round);
     }
     case 'product-dwell':
       return ids(await startBrowseAbandon(deps, { shopId, customerId, productId: trigger.productId, at: new Date() }, round));

@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultPayloadConverter } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalEvent, type CanonicalEventInput } from '../ingest/canonical.ts';
@@ -35,6 +35,12 @@ afterAll(async () => h?.close());
 
 const cart = (customer: Record<string, unknown>, cartId: string, productId: string) =>
   ({ type: 'cart_updated', customer, cartId, currency: 'EUR', items: [{ productId, quantity: 1, priceMinor: 1800 }] });
+/** A customer who identified earlier, with the triggers of identifying out of the way. */
+const known = async (userId: string) => {
+  await ingest({ type: 'product_viewed', customer: { userId }, productId: 'p-mug' });
+  await h.database.rows(sql`delete from trigger_outbox where shop_id = ${shopId} and kind in ('new-customer', 'reachable') and status = 'pending'`);
+  return { userId };
+};
 
 describe('trigger outbox', () => {
   it('queues a stored event\'s triggers in its transaction and starts and signals journeys from them', async () => {
@@ -61,8 +67,66 @@ describe('trigger outbox', () => {
     expect(order!.workflow_ids).toContain(journeyWorkflowId('cross-sell', shopId, customerId, `ord_${shopId}_api_o-r1`));
   });
 
+  it("starts an anonymous visitor's cart journey only once they identify, with the cart as it is when fired; nothing else of theirs", async () => {
+    const drain = async () => {
+      await makeDue();
+      while ((await dispatchDue(h.client)).claimed > 0) await makeDue();
+    };
+    const cartJourney = (customerId: string, cartId: string) => journeyWorkflowId('cart-abandon', shopId, customerId, cartId);
+    const running = async (workflowId: string) => (await h.env.client.workflow.getHandle(workflowId).describe()).status.name;
+    const started = async (workflowId: string) => h.env.client.workflow.getHandle(workflowId).describe().then(() => true, () => false);
+    // Anonymous: the cart is stored, no trigger is queued.
+    const first = await ingest(cart({ anonymousId: 'a-later' }, 'cart-later', 'p-mug'),
+      { type: 'cart_item_added', customer: { anonymousId: 'a-later' }, cartId: 'cart-later', currency: 'EUR', item: { productId: 'p-kettle', quantity: 1, priceMinor: 5900 } });
+    expect(first.triggersQueued).toBe(0);
+    // Nor do their long views and orders: no journey of theirs runs, none would reach them.
+    const browsing = await ingest({ type: 'product_viewed', customer: { anonymousId: 'a-browse' }, productId: 'p-kettle', dwellMs: 240_000 },
+      { type: 'order_placed', customer: { anonymousId: 'a-browse' }, orderId: 'o-anon', currency: 'EUR', totalMinor: 1800, lines: [{ productId: 'p-mug', quantity: 1, priceMinor: 1800 }] });
+    expect(browsing.failed).toEqual([]);
+    expect(browsing.triggersQueued).toBe(0);
+    const visitor = (first.results[0] as { effect: { customerId: string; anonymous?: boolean } }).effect;
+    expect(visitor.anonymous).toBe(true);
+    // They identify (a request of its own): onboarding, and the cart they left starts its journey.
+    const identified = await ingest({ type: 'customer_updated', customer: { anonymousId: 'a-later', userId: 'u-later', email: 'later@example.com' } });
+    expect(identified.triggersQueued).toBe(2);
+    expect((await outbox()).filter((r) => r.payload.customerId === visitor.customerId).map((r) => r.kind)).toEqual(['new-customer', 'reachable']);
+    await drain();
+    const journey = cartJourney(visitor.customerId, 'cart-later');
+    expect((await outbox('reachable')).find((r) => r.payload.customerId === visitor.customerId)).toMatchObject({ status: 'fired', workflow_ids: [journey] });
+    expect(await running(journey)).toBe('RUNNING');
+    const [signal] = (await history(journey)).flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes] : []));
+    expect(defaultPayloadConverter.fromPayload(signal!.input!.payloads![0]!)).toMatchObject({ cartId: 'cart-later', productIds: ['p-mug', 'p-kettle'], valueMinor: 7700, emptied: false });
+
+    // In one request: a cart while anonymous, then the identify that folds the visitor into a known customer.
+    const returning = await known('u-returning');
+    const [customerId] = (await ingest({ type: 'product_viewed', customer: returning, productId: 'p-mug' })).results
+      .map((r) => (r as { effect: { customerId: string } }).effect.customerId);
+    const together = await ingest(cart({ anonymousId: 'a-device' }, 'cart-device', 'p-gone'),
+      { type: 'customer_updated', customer: { anonymousId: 'a-device', userId: 'u-returning' } });
+    expect(together.triggersQueued).toBe(1);
+    await drain();
+    expect(await running(cartJourney(customerId!, 'cart-device'))).toBe('RUNNING');
+
+    // Ordered before the trigger fired: nothing to start.
+    await ingest(cart({ anonymousId: 'a-quick' }, 'cart-quick', 'p-mug'));
+    const quick = await ingest({ type: 'customer_updated', customer: { anonymousId: 'a-quick', userId: 'u-quick' } },
+      { type: 'order_placed', customer: { userId: 'u-quick' }, orderId: 'o-quick', cartId: 'cart-quick', currency: 'EUR', totalMinor: 1800, lines: [{ productId: 'p-mug', quantity: 1, priceMinor: 1800 }] });
+    const quickId = (quick.results[0] as { effect: { customerId: string } }).effect.customerId;
+    await drain();
+    expect(await started(cartJourney(quickId, 'cart-quick'))).toBe(false);
+
+    // A cart left longer ago than the journey would still act on starts nothing.
+    const stale = canonicalEvent.parse({ ...cart({ anonymousId: 'a-stale' }, 'cart-stale', 'p-mug'), eventId: 'ob-stale', occurredAt: '2026-04-20T10:00:00.000Z' } as CanonicalEventInput);
+    await ingestEvents(pipeline, shopId, 'api', [stale]);
+    const late = await ingest({ type: 'customer_updated', customer: { anonymousId: 'a-stale', userId: 'u-stale' } });
+    const staleId = (late.results[0] as { effect: { customerId: string } }).effect.customerId;
+    await drain();
+    expect(await started(cartJourney(staleId, 'cart-stale'))).toBe(false);
+    expect((await outbox('reachable')).find((r) => r.payload.customerId === staleId)).toMatchObject({ status: 'fired', workflow_ids: [] });
+  });
+
   it('keeps a trigger through a Temporal outage, with attempts and the last error, and fires it when Temporal is back', async () => {
-    const customer = { anonymousId: 'a-outage' };
+    const customer = await known('u-outage');
     const [customerId] = (await ingest(cart(customer, 'cart-out', 'p-mug'))).results.map((r) => (r as { effect: { customerId: string } }).effect.customerId);
     // Temporal is away: a client pointed at a port nobody listens on.
     const away = Connection.lazy({ address: '127.0.0.1:1' });
@@ -93,7 +157,7 @@ describe('trigger outbox', () => {
   });
 
   it('coalesces a cart\'s changes not yet fired into the latest one, kept after the customer\'s other triggers', async () => {
-    const customer = { anonymousId: 'a-coalesce' };
+    const customer = await known('u-coalesce');
     await ingest(cart(customer, 'cart-c', 'p-mug'));
     await ingest({ type: 'cart_item_added', customer, cartId: 'cart-c', currency: 'EUR', item: { productId: 'p-kettle', quantity: 1, priceMinor: 5900 } },
       { type: 'cart_item_added', customer, cartId: 'cart-c', currency: 'EUR', item: { productId: 'p-gone', quantity: 1, priceMinor: 3900 } });
@@ -108,7 +172,7 @@ describe('trigger outbox', () => {
   });
 
   it('lets two dispatchers share the outbox without firing a trigger twice', async () => {
-    for (let i = 0; i < 12; i++) await ingest(cart({ anonymousId: `a-share-${i}` }, `cart-share-${i}`, 'p-mug'));
+    for (let i = 0; i < 12; i++) await ingest(cart(await known(`u-share-${i}`), `cart-share-${i}`, 'p-mug'));
     const rounds = await Promise.all([dispatchDue(h.client, { batchSize: 5 }), dispatchDue(h.client, { batchSize: 5 }), dispatchDue(h.client, { batchSize: 5 })]);
     const claimed = rounds.reduce((sum, r) => sum + r.claimed, 0);
     expect(claimed).toBe(12);

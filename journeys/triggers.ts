@@ -10,6 +10,8 @@ export type JourneyTrigger =
   | { kind: 'cart-changed'; shopId: string; customerId: string; cart: CartUpdatedSignal }
   | { kind: 'product-dwell'; shopId: string; customerId: string; productId: string; viewId: string; dwellMs: number }
   | { kind: 'new-customer'; shopId: string; customerId: string }
+  /** A visitor became reachable (identified, or folded into a known customer): the cart they left while anonymous, if any, starts its journey. */
+  | { kind: 'reachable'; shopId: string; customerId: string; at: string }
   | { kind: 'order-placed'; shopId: string; customerId: string; order: OrderPlacedSignal; productIds: string[] }
   | { kind: 'stage-changed'; shopId: string; customerId: string; from: string; to: string; at: string }
   | { kind: 'unsubscribed'; shopId: string; customerId: string; channel: Channel | 'all' }
@@ -26,20 +28,26 @@ export function triggersFor(shopId: string, source: string, effect: AnyEffect): 
   const { event, customerId } = effect;
   const triggers: JourneyTrigger[] = [];
   if (effect.identified) triggers.push({ kind: 'new-customer', shopId, customerId });
-  if (effect.cart) {
+  // A visitor nobody can reach yet (anonymous: no user id nor e-mail seen) starts no journey: their cart
+  // changes, long views and orders queue nothing, and no journey of theirs runs to be told. When they
+  // identify, or are folded into a known customer, `reachable` starts the journey of the cart they left.
+  // (A customer created by this very event has no earlier cart.)
+  if (((effect.identified && !effect.customerCreated) || effect.merged) && !effect.cart) triggers.push({ kind: 'reachable', shopId, customerId, at: event.occurredAt });
+  const reachable = !effect.anonymous;
+  if (effect.cart && reachable) {
     const c = effect.cart;
     triggers.push({
       kind: 'cart-changed', shopId, customerId,
       cart: { version: 1, cartId: c.cartId, productIds: c.productIds, valueMinor: c.valueMinor, emptied: c.emptied, at: c.at },
     });
   }
-  if (effect.dwell && !effect.dwell.cartedSince) {
+  if (effect.dwell && !effect.dwell.cartedSince && reachable) {
     const d = effect.dwell;
     // The view id is a source's message id and may hold ':', which no key of a workflow ID may.
     triggers.push({ kind: 'product-dwell', shopId, customerId, productId: d.productId, viewId: d.viewEventId.replaceAll(':', '_'), dwellMs: d.dwellMs });
   }
   for (const channel of effect.consentsWithdrawn ?? []) triggers.push({ kind: 'unsubscribed', shopId, customerId, channel });
-  if (effect.orderCreated) {
+  if (effect.orderCreated && reachable) {
     const order = event.type === 'order_placed' ? { ...event, placedAt: event.occurredAt }
       : event.type === 'order_status' && event.status !== 'cancelled' ? event.order : undefined;
     if (order && !(event.type === 'order_placed' && event.cancelledAt)) {

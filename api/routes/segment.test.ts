@@ -41,25 +41,29 @@ const post = (path: string, body: unknown, auth: string | null = basic(writeKey)
   app.inject({ method: 'POST', url: path, payload: JSON.stringify(body), headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) } });
 
 describe('Segment tracking API', () => {
-  it('stores a track call (Product Added) and an identify with traits, queuing their journey triggers', async () => {
+  it('stores a track call (Product Added) and an identify with traits; the cart journey waits until the visitor identifies', async () => {
     const added = await post('/v1/track', message({ type: 'track', event: 'Product Added', anonymousId: 'anon-seg-1',
       properties: { cart_id: 'cart-seg-1', product_id: 'sku-mug', sku: 'MUG-1', name: 'Stoneware mug', price: 18.5, quantity: 2, currency: 'EUR' } }));
     expect(added.statusCode).toBe(200);
-    expect(added.json()).toEqual({ status: 'accepted', triggersQueued: 1 });
+    // Nobody can reach an anonymous visitor: their cart starts no journey yet.
+    expect(added.json()).toEqual({ status: 'accepted', triggersQueued: 0 });
     const [cart] = await database.db.select().from(carts).where(and(eq(carts.shopId, SHOP), eq(carts.id, 'cart-seg-1')));
     expect(cart).toMatchObject({ valueMinor: 3700, currency: 'EUR', items: [{ productId: 'sku-mug', quantity: 2, priceMinor: 1850 }] });
 
     const identify = await post('/v1/identify', message({ type: 'identify', anonymousId: 'anon-seg-1', userId: 'user-seg-1',
       traits: { email: 'Grace.Hopper@Example.com', phone: '+49 151 12345678', email_opt_in: true, address: { country: 'DE' } } }));
-    expect(identify.json()).toEqual({ status: 'accepted', triggersQueued: 1 }); // the visitor became a known customer: onboarding
+    // The visitor became a known customer: onboarding, and the cart they left starts its journey.
+    expect(identify.json()).toEqual({ status: 'accepted', triggersQueued: 2 });
     const [identity] = await database.db.select().from(customerIdentities).where(and(eq(customerIdentities.shopId, SHOP), eq(customerIdentities.sourceId, 'user:user-seg-1')));
     expect(identity!.customerId).toBe(cart!.customerId);
     const [contact] = await database.db.select().from(contacts).where(eq(contacts.customerId, cart!.customerId));
     expect(contact!.emailEnc).not.toContain('Grace');
     expect(await database.db.select({ channel: consents.channel, granted: consents.granted }).from(consents).where(eq(consents.customerId, cart!.customerId)))
       .toEqual([{ channel: 'email', granted: true }]);
-    const queued = await database.db.select({ kind: triggerOutbox.kind }).from(triggerOutbox).where(eq(triggerOutbox.shopId, SHOP));
-    expect(queued.map((q) => q.kind)).toEqual(['cart-changed', 'new-customer']);
+    const queued = await database.db.select({ kind: triggerOutbox.kind, payload: triggerOutbox.payload }).from(triggerOutbox).where(eq(triggerOutbox.shopId, SHOP));
+    // The cart is looked up when the trigger fires (journeys/outbox.test.ts follows it to the journey).
+    expect(queued.map((q) => q.kind).sort()).toEqual(['new-customer', 'reachable']);
+    expect(queued.find((q) => q.kind === 'reachable')!.payload).toMatchObject({ customerId: cart!.customerId });
   });
 
   it('stores a batch, counts duplicates, and names each refused message by field while keeping the good ones', async () => {
