@@ -115,6 +115,15 @@ describe('trigger outbox', () => {
     await drain();
     expect(await started(cartJourney(quickId, 'cart-quick'))).toBe(false);
 
+    // Identifying by ordering (without naming the cart): the order, no reminder for the cart.
+    await ingest(cart({ anonymousId: 'a-buyer' }, 'cart-buyer', 'p-mug'));
+    const bought = await ingest({ type: 'order_placed', customer: { anonymousId: 'a-buyer', email: 'buyer@example.com' }, orderId: 'o-buyer', currency: 'EUR', totalMinor: 1800,
+      lines: [{ productId: 'p-kettle', quantity: 1, priceMinor: 1800 }] });
+    expect(bought.triggersQueued).toBe(2); // onboarding, and the order (conversion signals and a cross-sell)
+    expect((await outbox()).filter((r) => r.payload.customerId === (bought.results[0] as { effect: { customerId: string } }).effect.customerId).map((r) => r.kind))
+      .toEqual(['new-customer', 'order-placed']);
+    await drain();
+
     // A cart left longer ago than the journey would still act on starts nothing.
     const stale = canonicalEvent.parse({ ...cart({ anonymousId: 'a-stale' }, 'cart-stale', 'p-mug'), eventId: 'ob-stale', occurredAt: '2026-04-20T10:00:00.000Z' } as CanonicalEventInput);
     await ingestEvents(pipeline, shopId, 'api', [stale]);

@@ -31,8 +31,9 @@ export function triggersFor(shopId: string, source: string, effect: AnyEffect): 
   // A visitor nobody can reach yet (anonymous: no user id nor e-mail seen) starts no journey: their cart
   // changes, long views and orders queue nothing, and no journey of theirs runs to be told. When they
   // identify, or are folded into a known customer, `reachable` starts the journey of the cart they left.
-  // (A customer created by this very event has no earlier cart.)
-  if (((effect.identified && !effect.customerCreated) || effect.merged) && !effect.cart) triggers.push({ kind: 'reachable', shopId, customerId, at: event.occurredAt });
+  // (A customer created by this very event has no earlier cart; one who identifies by ordering needs no reminder.)
+  const becameReachable = (effect.identified && !effect.customerCreated) || effect.merged;
+  if (becameReachable && !effect.cart && !effect.orderCreated) triggers.push({ kind: 'reachable', shopId, customerId, at: event.occurredAt });
   const reachable = !effect.anonymous;
   if (effect.cart && reachable) {
     const c = effect.cart;
