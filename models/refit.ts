@@ -6,6 +6,7 @@
 import { countsAt } from './core/decay.ts';
 import { addToPool, emptyPoolStats, pooledPrior, type PoolingBounds, type PoolStats } from './channel/posterior.ts';
 import { addToSiteHabit, buildPopulationCurve, finishSiteHabit, startSiteHabit, type SiteHabit, type SiteHabitAccumulator } from './sendtime/curve.ts';
+import { addToProfiles, fitProfiles, startProfiles, type HabitProfile, type ProfileAccumulator } from './sendtime/profiles.ts';
 import type { ChannelPrior, CustomerModelState, DiscountSegmentState, HourCounts, ShopModelState } from './state.ts';
 import { PERSON_CHANNELS, STAGES, type BetaPrior, type PersonChannel } from './types.ts';
 
@@ -35,6 +36,7 @@ export type RefitAccumulator = {
   pools: Map<string, PoolStats>;
   hours: Record<PersonChannel, HourCounts[]>;
   site: SiteHabitAccumulator;
+  profiles: ProfileAccumulator;
   /** Engaged sends without a discount over every discount segment: converted, and not. */
   undiscounted: { converted: number; trials: number };
 };
@@ -45,6 +47,8 @@ export type RefitResult = {
   population: Partial<Record<PersonChannel, number[]>>;
   /** When customers visit the site and how much one customer's visits count against it; null until measurable. */
   siteHabit: SiteHabit | null;
+  /** The shop's daily habits when more than one explains its customers' visits better than their average. */
+  habitProfiles: HabitProfile[] | null;
   /**
    * The rate of the discount prior: engaged sends without a discount that converted, pooled over every
    * segment (Laplace-smoothed), with the sends behind it; null below MIN_DISCOUNT_TRIALS.
@@ -53,12 +57,13 @@ export type RefitResult = {
 };
 
 export function startRefit(nowMs: number, options: RefitOptions): RefitAccumulator {
-  return { nowMs, options, customers: 0, pools: new Map(), hours: { email: [], sms: [], whatsapp: [], push: [] }, site: startSiteHabit(), undiscounted: { converted: 0, trials: 0 } };
+  return { nowMs, options, customers: 0, pools: new Map(), hours: { email: [], sms: [], whatsapp: [], push: [] }, site: startSiteHabit(), profiles: startProfiles(), undiscounted: { converted: 0, trials: 0 } };
 }
 
 export function addToRefit(acc: RefitAccumulator, state: CustomerModelState): void {
   acc.customers++;
   addToSiteHabit(acc.site, state.siteActivity, acc.nowMs, acc.options.halfLifeDays);
+  addToProfiles(acc.profiles, state.siteActivity, acc.nowMs, acc.options.halfLifeDays);
   for (const channel of PERSON_CHANNELS) {
     const c = countsAt(state.channels[channel], acc.nowMs, acc.options.halfLifeDays);
     if (c.successes + c.failures > 0) {
@@ -104,7 +109,8 @@ export function finishRefit(acc: RefitAccumulator): RefitResult {
   }
   const u = acc.undiscounted;
   const discountRate = u.trials >= MIN_DISCOUNT_TRIALS ? { rate: (u.converted + 1) / (u.trials + 2), trials: u.trials } : null;
-  return { customers: acc.customers, priors, population, siteHabit: finishSiteHabit(acc.site), discountRate };
+  const siteHabit = finishSiteHabit(acc.site);
+  return { customers: acc.customers, priors, population, siteHabit, habitProfiles: siteHabit ? fitProfiles(acc.profiles) : null, discountRate };
 }
 
 /**
@@ -144,7 +150,7 @@ export function applyRefit(shop: ShopModelState, refit: RefitResult): ShopModelS
     sendTime: {
       ...shop.sendTime,
       population: { ...shop.sendTime.population, ...refit.population },
-      ...(refit.siteHabit ? { siteHabit: { hours: refit.siteHabit.hours, strength: refit.siteHabit.strength } } : {}),
+      ...(refit.siteHabit ? { siteHabit: { hours: refit.siteHabit.hours, strength: refit.siteHabit.strength, ...(refit.habitProfiles ? { profiles: refit.habitProfiles } : {}) } } : {}),
     },
     discount: refit.discountRate ? { ...shop.discount, prior: { ...shop.discount.prior, rate: refit.discountRate.rate } } : shop.discount,
   };

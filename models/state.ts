@@ -3,6 +3,7 @@
 // per discount segment.
 
 import type { DecayedCounts } from './core/decay.ts';
+import type { HabitProfile } from './sendtime/profiles.ts';
 import type { BetaPrior, Channel, DiscountTier, PersonChannel, QuietHours, Stage } from './types.ts';
 import { DISCOUNT_TIERS } from './types.ts';
 
@@ -72,7 +73,15 @@ export type ShopModelState = {
      * much as it (refit.ts): the prior of a customer's habit. Absent until the refit has measured it; the
      * flat prior worth `priorStrength` applies then.
      */
-    siteHabit?: { hours: number[]; strength: number };
+    siteHabit?: {
+      hours: number[];
+      strength: number;
+      /**
+       * The shop's daily habits as a mixture (sendtime/profiles.ts), when the refit found more than one:
+       * a customer's prior leans to the habits their own visits point to.
+       */
+      profiles?: HabitProfile[];
+    };
   };
   quietHours: QuietHours;
   discount: { prior: BetaPrior; guardrails: DiscountGuardrails };

@@ -5,6 +5,7 @@ import type { CustomerModelState, ShopModelState } from '../state.ts';
 import type { PersonChannel, TimeWindow } from '../types.ts';
 import { chooseSendTime, type SendTimeResult } from './choose.ts';
 import { sendTimeCurve } from './curve.ts';
+import { personalHabit, profilePosterior, visitsByHourOfDay } from './profiles.ts';
 
 export function customerCurve(
   customer: CustomerModelState,
@@ -14,12 +15,16 @@ export function customerCurve(
 ): { curve: Float64Array; evidence: number } {
   const habit = shop.sendTime.siteHabit;
   const siteWeight = shop.sendTime.siteActivityWeight;
+  // The shop's habit, leaning to the daily habits (profiles) the customer's own visits point to.
+  const prior = habit?.profiles && habit.profiles.length > 1 && customer.siteActivity
+    ? personalHabit(habit.hours, habit.profiles, profilePosterior(habit.profiles, visitsByHourOfDay(customer.siteActivity, nowMs, shop.halfLifeDays).hours))
+    : habit?.hours ?? null;
   return sendTimeCurve({
     own: customer.sendTime[channel],
     site: customer.siteActivity,
     // The habit's strength is in visits; a visit weighs siteWeight in the curve, so the prior does too.
     priorStrength: habit ? habit.strength * siteWeight : shop.sendTime.priorStrength,
-    prior: habit?.hours ?? null,
+    prior,
     siteWeight,
     nowMs,
     halfLifeDays: shop.halfLifeDays,
