@@ -346,7 +346,7 @@ export const dispatches = pgTable(
     composedAt: ts('composed_at'),
     /**
      * Until when one attempt holds the right to send this message. A second attempt running at the same
-     * time (a retry after a timeout, a local activity re-run after a lost workflow task) waits for it.
+     * time (a retry after a start-to-close timeout while the first attempt still runs) waits for it.
      */
     claimedUntil: ts('claimed_until'),
     sentAt: ts('sent_at'),

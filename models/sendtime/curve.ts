@@ -28,8 +28,8 @@ export function addHourObservation(
   return { hours, asOf: newer || !counts ? new Date(atMs).toISOString() : counts.asOf };
 }
 
-/** Adds `scale` × the decayed weights of `counts` into `out`; returns the total added. */
-function addInto(out: Float64Array, counts: HourCounts | null | undefined, scale: number, nowMs: number, halfLifeDays: number): number {
+/** Adds `scale` × the decayed weights of `counts` into `out` (168 hours of week); returns the total added. */
+export function addInto(out: Float64Array, counts: HourCounts | null | undefined, scale: number, nowMs: number, halfLifeDays: number): number {
   if (!counts || scale === 0) return 0;
   const f = scale * decayFactor(Date.parse(counts.asOf), nowMs, halfLifeDays);
   let total = 0;
@@ -196,8 +196,9 @@ export function buildPopulationCurve(customers: readonly (HourCounts | null | un
   return Array.from(out);
 }
 
+/** The index of the largest value: the best hour of a week's (or a day's) curve. */
 export function argmaxHour(curve: ArrayLike<number>): number {
   let best = 0;
-  for (let h = 1; h < HOURS_PER_WEEK; h++) if (curve[h]! > curve[best]!) best = h;
+  for (let h = 1; h < curve.length; h++) if (curve[h]! > curve[best]!) best = h;
   return best;
 }

@@ -5,8 +5,8 @@
 // (fitProfiles: EM over a sample of customers' visit hours, the number of profiles chosen by BIC);
 // customerCurve reweights the site habit towards the profiles a customer's own visits favour.
 
-import { decayFactor } from '../core/decay.ts';
 import type { HourCounts } from '../state.ts';
+import { addInto, argmaxHour, HOURS_PER_WEEK } from './curve.ts';
 
 const HOURS = 24;
 
@@ -30,17 +30,10 @@ export const startProfiles = (sample: number = PROFILE_BOUNDS.sample): ProfileAc
 
 /** The customer's visits by local hour of the day, decayed to `nowMs` like every other observation. */
 export function visitsByHourOfDay(site: HourCounts | null | undefined, nowMs: number, halfLifeDays: number): { hours: Float64Array; total: number } {
+  const week = new Float64Array(HOURS_PER_WEEK);
+  const total = addInto(week, site, 1, nowMs, halfLifeDays);
   const hours = new Float64Array(HOURS);
-  let total = 0;
-  if (!site) return { hours, total };
-  const f = decayFactor(Date.parse(site.asOf), nowMs, halfLifeDays);
-  for (const key in site.hours) {
-    const h = Number(key);
-    if (!(h >= 0 && h < 168)) continue;
-    const w = site.hours[key]! * f;
-    hours[h % HOURS] = hours[h % HOURS]! + w;
-    total += w;
-  }
+  for (let h = 0; h < HOURS_PER_WEEK; h++) hours[h % HOURS] = hours[h % HOURS]! + week[h]!;
   return { hours, total };
 }
 
@@ -57,8 +50,8 @@ export function addToProfiles(acc: ProfileAccumulator, site: HourCounts | null |
  * two visits), the number chosen by BIC. Null when there are too few customers or one profile explains
  * them as well as several (then the site habit alone is the prior, as before).
  */
-export function fitProfiles(acc: ProfileAccumulator, bounds: Partial<typeof PROFILE_BOUNDS> = {}): HabitProfile[] | null {
-  const b = { ...PROFILE_BOUNDS, ...bounds };
+export function fitProfiles(acc: ProfileAccumulator): HabitProfile[] | null {
+  const b = PROFILE_BOUNDS;
   const rows = acc.rows;
   if (rows.length < b.minCustomers) return null;
   const pooled = new Float64Array(HOURS);
@@ -73,7 +66,7 @@ export function fitProfiles(acc: ProfileAccumulator, bounds: Partial<typeof PROF
     if (!best || bic < best.bic) best = { bic, profiles: fit.profiles };
   }
   if (!best || best.profiles.length < 2) return null;
-  return best.profiles.sort((p, q) => peakHour(p.hours) - peakHour(q.hours));
+  return best.profiles.sort((p, q) => argmaxHour(p.hours) - argmaxHour(q.hours));
 }
 
 function emFit(rows: Float64Array[], pooled: Float64Array, k: number, iterations: number, tolerance: number): { profiles: HabitProfile[]; logLikelihood: number } {
@@ -172,10 +165,4 @@ function normalise(xs: ArrayLike<number>): number[] {
   let sum = 0;
   for (let i = 0; i < xs.length; i++) sum += xs[i]!;
   return Array.from(xs, (x) => x / sum);
-}
-
-function peakHour(hours: readonly number[]): number {
-  let best = 0;
-  for (let h = 1; h < HOURS; h++) if (hours[h]! > hours[best]!) best = h;
-  return best;
 }
