@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addToPool, emptyPoolStats, pooledPrior } from './channel/posterior.ts';
+import { addObservation, countsAt, DAY_MS, weightSquaresAt, type DecayedCounts } from './core/decay.ts';
 import { Rng } from './core/rng.ts';
 import { addToRefit, applyRefit, finishRefit, PRIOR_STRENGTH, refitShop, startRefit } from './refit.ts';
 import { defaultShopModelState, newCustomerModelState, newDiscountSegmentState, type CustomerModelState } from './state.ts';
@@ -122,6 +123,28 @@ describe('pooledPrior: how much the shop prior is worth', () => {
       expect(fitted.strength).toBeGreaterThan(strength / 1.6);
       expect(fitted.strength).toBeLessThan(strength * 1.6);
     }
+  });
+
+  it('reads old evidence as the several sends it was, not as one', () => {
+    // Customers who differ (strength 15), each sent 2–6 times at random over the last year; with a
+    // 90-day half-life most have less than two sends' weight left. Read as ⌈n⌉ equal sends, those
+    // sends' noise looked like one send's and customers looked alike (strength at the cap).
+    const rng = new Rng('old-evidence');
+    const exact = emptyPoolStats();
+    const asOne = emptyPoolStats();
+    for (let i = 0; i < 40_000; i++) {
+      const r = rng.beta(0.1 * 15, 0.9 * 15);
+      let c: DecayedCounts | undefined;
+      const sends = 2 + Math.floor(rng.next() * 5);
+      for (let k = 0; k < sends; k++) c = addObservation(c, rng.next() < r, nowMs - rng.next() * 365 * DAY_MS, 90);
+      const n = countsAt(c, nowMs, 90);
+      addToPool(exact, n.successes, n.failures, weightSquaresAt(c, nowMs, 90));
+      addToPool(asOne, n.successes, n.failures);
+    }
+    const fitted = pooledPrior(exact, bounds);
+    expect(fitted.strength).toBeGreaterThan(15 / 1.6);
+    expect(fitted.strength).toBeLessThan(15 * 1.6);
+    expect(pooledPrior(asOne, bounds).strength).toBeGreaterThan(15 * 3);
   });
 
   it('is strong when customers engage alike, so the better channel is not explored away', () => {

@@ -3,7 +3,7 @@
 // retrain (learning/retrain.ts) pages customers out of Postgres into it, the simulator feeds it the
 // states it holds in memory, so both refit alike.
 
-import { countsAt } from './core/decay.ts';
+import { countsAt, weightSquaresAt } from './core/decay.ts';
 import { addToPool, emptyPoolStats, pooledPrior, type PoolingBounds, type PoolStats } from './channel/posterior.ts';
 import { addToSiteHabit, buildPopulationCurve, finishSiteHabit, startSiteHabit, type SiteHabit, type SiteHabitAccumulator } from './sendtime/curve.ts';
 import { addToProfiles, fitProfiles, startProfiles, type HabitProfile, type ProfileAccumulator } from './sendtime/profiles.ts';
@@ -67,8 +67,9 @@ export function addToRefit(acc: RefitAccumulator, state: CustomerModelState): vo
   for (const channel of PERSON_CHANNELS) {
     const c = countsAt(state.channels[channel], acc.nowMs, acc.options.halfLifeDays);
     if (c.successes + c.failures > 0) {
-      add(acc.pools, channel, c.successes, c.failures);
-      add(acc.pools, `${channel}:${state.lifecycle.stage}`, c.successes, c.failures);
+      const squares = weightSquaresAt(state.channels[channel], acc.nowMs, acc.options.halfLifeDays);
+      add(acc.pools, channel, c.successes, c.failures, squares);
+      add(acc.pools, `${channel}:${state.lifecycle.stage}`, c.successes, c.failures, squares);
     }
     const hours = state.sendTime[channel];
     if (hours) acc.hours[channel].push(hours);
@@ -156,8 +157,8 @@ export function applyRefit(shop: ShopModelState, refit: RefitResult): ShopModelS
   };
 }
 
-function add(pools: Map<string, PoolStats>, key: string, successes: number, failures: number): void {
+function add(pools: Map<string, PoolStats>, key: string, successes: number, failures: number, squares: number): void {
   let p = pools.get(key);
   if (!p) pools.set(key, (p = emptyPoolStats()));
-  addToPool(p, successes, failures);
+  addToPool(p, successes, failures, squares);
 }

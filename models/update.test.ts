@@ -10,7 +10,7 @@ const apply = (state: OutcomeState, ...outcomes: Outcome[]) => outcomes.reduce(u
 describe('updateOnOutcome', () => {
   it('counts a click as engagement at its local hour, and no discount evidence yet', () => {
     const s = apply(fresh(), outcome('delivered'), outcome('opened'), outcome('clicked'));
-    expect(s.customer.channels.sms).toEqual({ successes: 1, failures: 0, asOf: '2025-06-10T16:30:00.000Z' });
+    expect(s.customer.channels.sms).toEqual({ successes: 1, failures: 0, asOf: '2025-06-10T16:30:00.000Z', squares: 1 });
     expect(s.customer.sendTime.sms?.hours).toEqual({ '42': 1 });
     expect(s.discount!.tiers.every((t) => t.successes === 0 && t.failures === 0)).toBe(true);
   });
@@ -33,7 +33,7 @@ describe('updateOnOutcome', () => {
 
   it('records a click without a sale as a failure of the tier', () => {
     const s = apply(fresh(), outcome('clicked'), outcome('no_response', { at: '2025-06-13T16:30:00Z' }));
-    expect(s.discount!.tiers[2]).toEqual({ successes: 0, failures: 1, asOf: '2025-06-13T16:30:00.000Z' });
+    expect(s.discount!.tiers[2]).toEqual({ successes: 0, failures: 1, asOf: '2025-06-13T16:30:00.000Z', squares: 1 });
     expect(s.customer.channels.sms!.failures).toBe(0);
   });
 

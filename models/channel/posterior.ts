@@ -52,13 +52,16 @@ export function eligibleChannels({ consents, reachable, optedOut = [] }: Contact
 
 /**
  * Per-customer engagement evidence summed over a shop's customers, enough to fit how much they differ.
- * Counts are decayed, so a customer's n_i sends weigh less than n_i whole sends; each is taken as
- * m_i = ⌈n_i⌉ sends of equal weight ω_i = n_i / m_i (exact for one or a few sends of similar age, the
- * usual case; older mixed evidence still looks a little less spread than it is).
+ * Counts are decayed, so customer i's n_i is a sum of weights w_ij ≤ 1, one per send. How much their
+ * rate s_i / n_i tells apart from binomial noise depends on how those weights spread: its noise variance
+ * is p(1 − p) q_i / n_i with q_i = Σ_j w_ij² / n_i (q_i = 1 for fresh sends, smaller for old ones).
+ * `squares` (Σ_j w_ij², DecayedCounts keeps it) gives q_i exactly. Without it, the customer is taken as
+ * ⌈n_i⌉ sends of equal weight, q_i = n_i / ⌈n_i⌉: right for a few sends of similar age, but three sends
+ * of a half-life ago look like one, whose noise hides the spread, and customers look alike.
  */
 export type PoolStats = {
   customers: number;
-  /** Σ n_i, Σ s_i, Σ ω_i, Σ n_i ω_i, Σ n_i (n_i − ω_i), Σ s_i² / n_i. */
+  /** Σ n_i, Σ s_i, Σ q_i, Σ n_i q_i, Σ n_i (n_i − q_i), Σ s_i² / n_i. */
   trials: number;
   engaged: number;
   weights: number;
@@ -69,10 +72,11 @@ export type PoolStats = {
 
 export const emptyPoolStats = (): PoolStats => ({ customers: 0, trials: 0, engaged: 0, weights: 0, trialWeights: 0, pairs: 0, engagedSquaredOverTrials: 0 });
 
-export function addToPool(p: PoolStats, successes: number, failures: number): void {
+/** Adds one customer's decayed evidence; `squares` is its Σ w² (weightSquaresAt), when known. */
+export function addToPool(p: PoolStats, successes: number, failures: number, squares?: number): void {
   const n = successes + failures;
   if (!(n > 0)) return;
-  const w = n / Math.max(1, Math.ceil(n - 1e-9));
+  const w = squares !== undefined && squares > 0 ? Math.min(1, squares / n) : n / Math.max(1, Math.ceil(n - 1e-9));
   p.customers++;
   p.trials += n;
   p.engaged += successes;
@@ -88,7 +92,7 @@ export type PoolingBounds = { minStrength: number; maxStrength: number; fallback
  * The shop's prior for one channel (and stage): the pooled rate, worth as many sends as customers'
  * rates are alike. Empirical Bayes by the method of moments for the beta-binomial: the intra-class
  * correlation ρ = 1 / (strength + 1) from the n-weighted spread of customers' rates beyond what
- * binomial noise explains, E[Σ n_i (p_i − p̂)²] = p(1 − p) (Σω − Σnω/N + ρ (N − Σω − Σn(n − ω)/N)).
+ * binomial noise explains, E[Σ n_i (p_i − p̂)²] = p(1 − p) (Σq − Σnq/N + ρ (N − Σq − Σn(n − q)/N)).
  * Customers who all engage alike get a strong prior, so a new customer is not sent the worse channel
  * "to explore" what the shop already knows; customers who differ get a weak one, so their own clicks
  * soon count. Without spread information (one send per customer) the fallback strength applies.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { betaInterval, betaQuantile, regularizedBeta } from './beta.ts';
-import { addObservation, countsAt, DAY_MS } from './decay.ts';
+import { addObservation, countsAt, DAY_MS, weightSquaresAt } from './decay.ts';
 import { isotonicIncreasing } from './isotonic.ts';
 import { Rng } from './rng.ts';
 
@@ -79,6 +79,21 @@ describe('decayed counts', () => {
     const at = t0 + 20 * DAY_MS;
     expect(countsAt(shuffled, at, 30).successes).toBeCloseTo(countsAt(inOrder, at, 30).successes, 12);
     expect(countsAt(shuffled, at, 30).failures).toBeCloseTo(countsAt(inOrder, at, 30).failures, 12);
+    expect(weightSquaresAt(shuffled, at, 30)).toBeCloseTo(weightSquaresAt(inOrder, at, 30), 12);
+  });
+
+  it('keeps the sum of squared weights, which tells a few old observations from one new one', () => {
+    // Four observations two half-lives old weigh 4 × 0.25 = 1 in all, like one fresh observation,
+    // but their squares add up to 4 × 0.0625 = 0.25.
+    const old = [0, 1, 2, 3].reduce<ReturnType<typeof addObservation> | undefined>((c, i) => addObservation(c, i === 0, t0 + i * 1000, 30), undefined);
+    const at = t0 + 3000 + 60 * DAY_MS;
+    const c = countsAt(old, at, 30);
+    expect(c.successes + c.failures).toBeCloseTo(1, 6);
+    expect(weightSquaresAt(old, at, 30)).toBeCloseTo(0.25, 6);
+    expect(weightSquaresAt(addObservation(undefined, true, at, 30), at, 30)).toBe(1);
+    // Counts stored without squares are read as ⌈n⌉ observations of equal weight.
+    expect(weightSquaresAt({ successes: 1, failures: 0.5, asOf: new Date(t0).toISOString() }, t0, 30)).toBeCloseTo(1.5 * 1.5 / 2, 12);
+    expect(weightSquaresAt(undefined, t0, 30)).toBe(0);
   });
 });
 

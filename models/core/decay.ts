@@ -5,8 +5,13 @@
 export const DAY_MS = 86_400_000;
 export const DEFAULT_HALF_LIFE_DAYS = 90;
 
-/** Success/failure evidence, already discounted to `asOf` (ISO-8601). */
-export type DecayedCounts = { successes: number; failures: number; asOf: string };
+/**
+ * Success/failure evidence, already discounted to `asOf` (ISO-8601). `squares` is the sum of the
+ * observations' squared weights (each decays twice as fast): with it, how much the evidence says about
+ * one customer is known exactly, whatever the ages of their observations (see weightSquaresAt).
+ * Counts stored before it existed lack it.
+ */
+export type DecayedCounts = { successes: number; failures: number; asOf: string; squares?: number };
 
 export function decayFactor(fromMs: number, toMs: number, halfLifeDays: number): number {
   if (!(halfLifeDays > 0) || !Number.isFinite(halfLifeDays)) return 1;
@@ -25,6 +30,19 @@ export function countsAt(
 }
 
 /**
+ * Σ w² of the evidence at `atMs`, where a fresh observation weighs 1. Counts without `squares` (stored
+ * before it was kept) are read as ⌈n⌉ observations of equal weight, n² / ⌈n⌉: exact for observations of
+ * one age, too high for old ones spread over time.
+ */
+export function weightSquaresAt(counts: DecayedCounts | undefined, atMs: number, halfLifeDays: number): number {
+  if (!counts) return 0;
+  const f = decayFactor(Date.parse(counts.asOf), atMs, halfLifeDays);
+  if (counts.squares !== undefined) return counts.squares * f * f;
+  const n = (counts.successes + counts.failures) * f;
+  return n > 0 ? (n * n) / Math.max(1, Math.ceil(n - 1e-9)) : 0;
+}
+
+/**
  * Adds one observation made at `atMs`. A late (out-of-order) observation is discounted to the counts'
  * own instant instead of rewinding them, so the result does not depend on arrival order.
  */
@@ -40,9 +58,11 @@ export function addObservation(
   const newer = atMs > baseMs;
   const keep = newer ? decayFactor(baseMs, atMs, halfLifeDays) : 1;
   const add = newer ? weight : weight * decayFactor(atMs, baseMs, halfLifeDays);
+  const asOf = newer ? new Date(atMs).toISOString() : base.asOf;
   return {
     successes: base.successes * keep + (success ? add : 0),
     failures: base.failures * keep + (success ? 0 : add),
-    asOf: newer ? new Date(atMs).toISOString() : base.asOf,
+    asOf,
+    squares: weightSquaresAt(base, Date.parse(asOf), halfLifeDays) + add * add,
   };
 }
