@@ -9,9 +9,8 @@ describe('real-engine sample (time-skipping Temporal, real activities, ingest an
     if (process.env.SIM_DEBUG) console.log(JSON.stringify(comparisons.filter((c) => !c.agree), null, 1));
     // Every decision the product's decide activity made is the fast path's decision for the same cart.
     expect(comparisons.filter((c) => !c.decisionAgrees).map((c) => `${c.cartId}: ${c.why}`)).toEqual([]);
-    // Every cart the engine delivered ends alike (delivery, conversion, order instant).
-    const delivered = comparisons.filter((c) => c.engine.sentAtMs !== null);
-    expect(delivered.length).toBeGreaterThan(0);
-    expect(delivered.filter((c) => !c.agree).map((c) => `${c.cartId}: ${c.why}`)).toEqual([]);
+    // Every cart ends alike: sent or not, when, on which channel, converted or not, and when.
+    expect(comparisons.filter((c) => c.engine.sentAtMs !== null).length).toBeGreaterThan(0);
+    expect(comparisons.filter((c) => !c.agree).map((c) => `${c.cartId}: ${c.why}`)).toEqual([]);
   }, 300_000);
 });
