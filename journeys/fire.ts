@@ -8,7 +8,7 @@ import type { JourneyClientDeps } from './deps.ts';
 import { startOnboarding } from './onboarding.ts';
 import { signalRunningJourneys } from './signal.ts';
 import type { FireRound } from './start.ts';
-import type { JourneyTrigger } from './triggers.ts';
+import { cartSignal, type JourneyTrigger } from './triggers.ts';
 import { startWinBack } from './win-back.ts';
 
 const ids = (...list: (string | null)[]) => list.filter((id) => id !== null);
@@ -37,9 +37,7 @@ export async function fireTrigger(deps: JourneyClientDeps, trigger: JourneyTrigg
     case 'reachable': {
       // Looked up when fired, so the cart is as it is now (ordered or emptied meanwhile: nothing to start).
       const open = await latestOpenCart(deps.database.db, shopId, customerId, trigger.at);
-      if (!open) return [];
-      const { currency: _, ...cart } = open;
-      return cartChanged(deps, shopId, customerId, { version: 1, ...cart }, round);
+      return open ? cartChanged(deps, shopId, customerId, cartSignal(open), round) : [];
     }
     case 'product-dwell':
       return ids(await startBrowseAbandon(deps, { shopId, customerId, productId: trigger.productId, at: new Date() }, round));

@@ -1,3 +1,4 @@
+import type { CartState } from '../ingest/carts.ts';
 import type { AnyEffect } from '../ingest/entry.ts';
 import { canonicalOrderId } from '../ingest/orders.ts';
 import type { CartUpdatedSignal, Channel, OrderPlacedSignal } from '../workflows/types.ts';
@@ -17,6 +18,11 @@ export type JourneyTrigger =
   | { kind: 'unsubscribed'; shopId: string; customerId: string; channel: Channel | 'all' }
   | { kind: 'low-stock'; shopId: string; productId: string; stock: number };
 
+/** What the cart journey is told of a cart (ingest's CartState without its currency). */
+export function cartSignal(c: CartState): CartUpdatedSignal {
+  return { version: 1, cartId: c.cartId, productIds: c.productIds, valueMinor: c.valueMinor, emptied: c.emptied, at: c.at };
+}
+
 export function triggersFor(shopId: string, source: string, effect: AnyEffect): JourneyTrigger[] {
   if (effect.duplicate) return [];
   if (effect.customerId === null) {
@@ -35,13 +41,7 @@ export function triggersFor(shopId: string, source: string, effect: AnyEffect): 
   const becameReachable = (effect.identified && !effect.customerCreated) || effect.merged;
   if (becameReachable && !effect.cart && !effect.orderCreated) triggers.push({ kind: 'reachable', shopId, customerId, at: event.occurredAt });
   const reachable = !effect.anonymous;
-  if (effect.cart && reachable) {
-    const c = effect.cart;
-    triggers.push({
-      kind: 'cart-changed', shopId, customerId,
-      cart: { version: 1, cartId: c.cartId, productIds: c.productIds, valueMinor: c.valueMinor, emptied: c.emptied, at: c.at },
-    });
-  }
+  if (effect.cart && reachable) triggers.push({ kind: 'cart-changed', shopId, customerId, cart: cartSignal(effect.cart) });
   if (effect.dwell && !effect.dwell.cartedSince && reachable) {
     const d = effect.dwell;
     // The view id is a source's message id and may hold ':', which no key of a workflow ID may.

@@ -2,7 +2,7 @@
 // that channel and the customer's lifecycle stage, worth `strength` sends: a new customer behaves like
 // the shop's average, and each click or ignored message moves them away from it.
 
-import { countsAt, type DecayedCounts } from '../core/decay.ts';
+import { countsAt, equalWeightSquares, type DecayedCounts } from '../core/decay.ts';
 import type { BetaParams } from '../core/beta.ts';
 import type { ShopModelState } from '../state.ts';
 import { PERSON_CHANNELS, type BetaPrior, type Channel, type PersonChannel, type Stage } from '../types.ts';
@@ -76,7 +76,7 @@ export const emptyPoolStats = (): PoolStats => ({ customers: 0, trials: 0, engag
 export function addToPool(p: PoolStats, successes: number, failures: number, squares?: number): void {
   const n = successes + failures;
   if (!(n > 0)) return;
-  const w = squares !== undefined && squares > 0 ? Math.min(1, squares / n) : n / Math.max(1, Math.ceil(n - 1e-9));
+  const w = Math.min(1, (squares !== undefined && squares > 0 ? squares : equalWeightSquares(n)) / n);
   p.customers++;
   p.trials += n;
   p.engaged += successes;

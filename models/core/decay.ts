@@ -30,16 +30,22 @@ export function countsAt(
 }
 
 /**
+ * Σ w² of `n` worth of decayed observations whose squares were not kept, read as ⌈n⌉ observations of
+ * equal weight: n² / ⌈n⌉. Exact for observations of one age, too high for old ones spread over time.
+ */
+export function equalWeightSquares(n: number): number {
+  return n > 0 ? (n * n) / Math.max(1, Math.ceil(n - 1e-9)) : 0;
+}
+
+/**
  * Σ w² of the evidence at `atMs`, where a fresh observation weighs 1. Counts without `squares` (stored
- * before it was kept) are read as ⌈n⌉ observations of equal weight, n² / ⌈n⌉: exact for observations of
- * one age, too high for old ones spread over time.
+ * before it was kept) fall back to equalWeightSquares.
  */
 export function weightSquaresAt(counts: DecayedCounts | undefined, atMs: number, halfLifeDays: number): number {
   if (!counts) return 0;
   const f = decayFactor(Date.parse(counts.asOf), atMs, halfLifeDays);
   if (counts.squares !== undefined) return counts.squares * f * f;
-  const n = (counts.successes + counts.failures) * f;
-  return n > 0 ? (n * n) / Math.max(1, Math.ceil(n - 1e-9)) : 0;
+  return equalWeightSquares((counts.successes + counts.failures) * f);
 }
 
 /**

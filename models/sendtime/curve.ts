@@ -1,7 +1,7 @@
 // The customer's engagement habit over the 168 hours of their local week (see sendTimeCurve), and the
 // shop's population curve the scheduled refit sums from every customer's engagements.
 
-import { decayFactor } from '../core/decay.ts';
+import { decayFactor, equalWeightSquares } from '../core/decay.ts';
 import type { HourCounts } from '../state.ts';
 
 export const HOURS_PER_WEEK = 168;
@@ -145,7 +145,7 @@ export function addToSiteHabit(acc: SiteHabitAccumulator, site: HourCounts | nul
     acc.hours[h] = acc.hours[h]! + obs[h]!;
     blocks[Math.floor((h % 24) / 4)] = blocks[Math.floor((h % 24) / 4)]! + obs[h]!;
   }
-  const w = n / Math.max(1, Math.ceil(n - 1e-9));
+  const w = equalWeightSquares(n) / n;
   let squares = 0;
   for (let b = 0; b < 6; b++) {
     acc.blocks[b] = acc.blocks[b]! + blocks[b]!;
