@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { products } from '../db/schema.ts';
+import { journeys, products } from '../db/schema.ts';
 import type { Database } from '../db/client.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
@@ -58,5 +58,19 @@ describe('re-check before sending', () => {
     expect(await createRecheck(deps)(request(customerId, { offerPricesMinor: { 'p-mug': 1800, 'p-kettle': 5900 } }))).toEqual({ ok: true });
     await setPrice('p-mug', 2500);
     expect(await createRecheck(deps)(request(customerId))).toEqual({ ok: true });
+  });
+
+  it('skips a welcome or win-back message while a cart journey of the same customer runs, and sends it once that journey ended', async () => {
+    const customerId = await daytimeCustomer();
+    const cartJourney = `cart-abandon:${shopId}:${customerId}:cart-1`;
+    await database.db.insert(journeys).values({ workflowId: cartJourney, shopId, customerId, journey: 'cart-abandon', triggerKey: 'cart-1' });
+    const as = (journey: 'onboarding' | 'win-back' | 'cross-sell') => request(customerId, { journey, workflowId: `${journey}:${shopId}:${customerId}:k`, productIds: [] });
+    expect(await createRecheck(deps)(as('onboarding'))).toEqual({ ok: false, reason: 'yielded_to_cart' });
+    expect(await createRecheck(deps)(as('win-back'))).toEqual({ ok: false, reason: 'yielded_to_cart' });
+    // Journeys that do not give way are unaffected, and so is another customer's.
+    expect(await createRecheck(deps)(as('cross-sell'))).toEqual({ ok: true });
+    expect(await createRecheck(deps)(request(await daytimeCustomer(), { journey: 'onboarding', productIds: [] }))).toEqual({ ok: true });
+    await database.db.update(journeys).set({ status: 'converted', endedAt: new Date() }).where(eq(journeys.workflowId, cartJourney));
+    expect(await createRecheck(deps)(as('onboarding'))).toEqual({ ok: true });
   });
 });

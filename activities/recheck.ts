@@ -1,14 +1,26 @@
-import { and, desc, eq, gte, inArray, isNotNull } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, ne } from 'drizzle-orm';
 import { frequencySlots, pushSubscriptions, suppressions } from '../db/schema-channels.ts';
-import { contacts, dispatches, orders, products, shops } from '../db/schema.ts';
+import { contacts, dispatches, journeys, orders, products, shops } from '../db/schema.ts';
 import { DEFAULT_FREQUENCY_CAP_MS, frequencyCapMs } from '../channels/protection.ts';
 import { inQuietHours, localMinuteOfDay, nextAllowedInstant } from '../lib/local-time.ts';
-import type { Channel, RecheckRequest, RecheckResult } from '../workflows/types.ts';
+import type { Channel, JourneyName, RecheckRequest, RecheckResult } from '../workflows/types.ts';
 import { loadCustomerContext } from './customer-context.ts';
 import type { ActivityDeps } from './deps.ts';
 
 /** Marketing frequency caps per customer and channel (defaults; shops may tighten them). */
 export const FREQUENCY_CAP_MS: Partial<Record<Channel, number>> = DEFAULT_FREQUENCY_CAP_MS;
+
+/**
+ * Journeys whose message gives way to a running journey of the same customer. A customer with a cart
+ * left open hears about that cart: a generic welcome (onboarding) or a come-back offer (win-back) sent
+ * beside the reminder would take the channel's frequency slot from it, or, if it came second, be a
+ * second message about something else within hours. Their touch is skipped with `yielded_to_cart`;
+ * once the cart journey has ended (ordered, emptied, attribution window over) they send as usual.
+ */
+export const YIELDS_TO: Partial<Record<JourneyName, readonly JourneyName[]>> = {
+  onboarding: ['cart-abandon'],
+  'win-back': ['cart-abandon'],
+};
 
 /**
  * The last look before a message goes out: anything may have changed while the journey slept.
@@ -27,6 +39,17 @@ export function createRecheck(deps: ActivityDeps) {
       .where(and(eq(orders.shopId, request.shopId), eq(orders.customerId, request.customerId), gte(orders.placedAt, since)))
       .limit(1);
     if (order) return { ok: false, reason: 'converted' };
+
+    const yieldsTo = YIELDS_TO[request.journey];
+    if (yieldsTo) {
+      const [open] = await db
+        .select({ workflowId: journeys.workflowId })
+        .from(journeys)
+        .where(and(eq(journeys.shopId, request.shopId), eq(journeys.customerId, request.customerId), eq(journeys.status, 'running'),
+          inArray(journeys.journey, [...yieldsTo]), ne(journeys.workflowId, request.workflowId)))
+        .limit(1);
+      if (open) return { ok: false, reason: 'yielded_to_cart' };
+    }
 
     const context = await loadCustomerContext(db, request.shopId, request.customerId);
     if (context.consent[request.channel] !== true) return { ok: false, reason: 'consent_withdrawn' };

@@ -98,6 +98,8 @@ export type SkipReason =
   | 'no_content'
   | 'added_to_cart'
   | 'campaign_cancelled'
+  /** A running cart journey of the same customer speaks to them (activities/recheck.ts YIELDS_TO). */
+  | 'yielded_to_cart'
   // Refused at the moment of sending (dispatch applies the rules again, and providers may refuse):
   | 'suppressed'
   | 'render_error'

@@ -12,5 +12,10 @@ describe('real-engine sample (time-skipping Temporal, real activities, ingest an
     // Every cart ends alike: sent or not, when, on which channel, converted or not, and when.
     expect(comparisons.filter((c) => c.engine.sentAtMs !== null).length).toBeGreaterThan(0);
     expect(comparisons.filter((c) => !c.agree).map((c) => `${c.cartId}: ${c.why}`)).toEqual([]);
+    // Each customer's onboarding journey ran beside the cart's: no welcome went out while the cart journey
+    // ran (it gave way), and some gave way.
+    const welcomedDuringCart = comparisons.filter(({ engine: e }) => e.onboarding.sentAtMs !== null && (e.endedAtMs === null || e.onboarding.sentAtMs < e.endedAtMs));
+    expect(welcomedDuringCart.map((c) => c.cartId)).toEqual([]);
+    expect(comparisons.filter((c) => c.engine.onboarding.reason === 'yielded_to_cart').length).toBeGreaterThan(0);
   }, 300_000);
 });

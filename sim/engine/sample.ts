@@ -1,6 +1,6 @@
 // The real-engine sample: simulated customers go through the product itself. Each customer is created
-// through the real ingest path (without the onboarding journey, which the fast path does not model),
-// leaves a cart (cart_updated → router → cart-abandon workflow on
+// through the real ingest path and router (which starts their onboarding journey, whose welcome gives
+// way to the cart journey), leaves a cart (cart_updated → router → cart-abandon workflow on
 // Temporal's time-skipping server with the real activities, database and dev outbox), and answers from
 // their hidden preferences with the same shocks as the fast path: an order_placed event through the
 // same ingest path at the instant the world says. The fast path is then run on the same carts (same
@@ -28,7 +28,10 @@ const MINUTE = 60_000;
 /** Real time a journey may take from its send instant to having sent (or ended). */
 const JOURNEY_STEP_TIMEOUT_MS = 120_000;
 
-export type EngineCart = { cartId: string; workflowId: string; decision: unknown; reason: string | null; customer: number; channel: string | null; sentAtMs: number | null; tier: number; outcome: JourneyResult['outcome']; orderMs: number | null };
+export type EngineCart = { cartId: string; workflowId: string; decision: unknown; reason: string | null; customer: number; channel: string | null; sentAtMs: number | null; tier: number; outcome: JourneyResult['outcome']; orderMs: number | null;
+  /** When the cart journey ended, and how the customer's onboarding journey (started by the same ingest) ended and when it sent, if it did. */
+  endedAtMs: number | null;
+  onboarding: { outcome: JourneyResult['outcome']; reason: string | null; sentAtMs: number | null } };
 /**
  * decisionAgrees: same send-or-not, channel, instant (±1 min) and tier from decide. agree: that and the
  * same delivery and conversion. A cart the engine decided alike but failed to deliver has
@@ -74,21 +77,13 @@ async function send(h: JourneyHarness, event: CanonicalEventInput): Promise<stri
   return routeEvent(h.client, SHOP, 'api', effect);
 }
 
-/**
- * Through the real ingest path, but its triggers are not routed. For a new customer that is the
- * onboarding journey, which the fast path does not model. Its welcome message went out at the same
- * instant as the cart's reminder, and whichever took the customer's frequency slot first made the
- * other one wait: the cart touch was sent in one run and capped in the next.
- */
-async function ingestOnly(h: JourneyHarness, event: CanonicalEventInput): Promise<void> {
-  await applyEvent(h.deps, SHOP, 'api', event as never);
-}
-
 async function runOneCart(h: JourneyHarness, world: World, c: SimCustomer, cart: SimCart): Promise<EngineCart> {
   const userId = `sim-${world.seed}-${c.index}`;
   const iso = (ms: number) => new Date(ms).toISOString();
   const phone = c.channels.some((ch) => ch === 'sms' || ch === 'whatsapp') ? { phone: `+4915${String(100000000 + c.index).slice(0, 9)}` } : {};
-  await ingestOnly(h, {
+  // A new customer: the router starts their onboarding journey too. Its welcome gives way to the cart
+  // journey while that runs (activities/recheck.ts YIELDS_TO), so it cannot take the reminder's slot.
+  const onboarding = await send(h, {
     type: 'customer_updated', eventId: `sim-cust-${++eventSeq}`, occurredAt: iso(cart.atMs),
     customer: { userId, email: `sim${c.index}@example.com`, timezone: c.timeZone, ...phone },
     consents: (['email', 'sms', 'whatsapp', 'push'] as const).map((channel) => ({ channel, granted: c.channels.includes(channel) })),
@@ -100,6 +95,7 @@ async function runOneCart(h: JourneyHarness, world: World, c: SimCustomer, cart:
     items: [{ productId, quantity: 1, priceMinor: cart.basketMinor }],
   });
   if (!workflowId) throw new Error(`cart ${cart.id} started no journey: check the router's cart-abandon trigger`);
+  if (onboarding.length !== 1) throw new Error(`customer ${c.index} started ${onboarding.length} journeys, not their onboarding: check the router's new-customer trigger`);
   const shocks = cartShocks(world.seed, c.index, cart.seq);
   const organic = organicOrderMs(c, cart, { recentBuyer: false }, shocks);
   const sleepTo = async (t: number) => {
@@ -115,8 +111,13 @@ async function runOneCart(h: JourneyHarness, world: World, c: SimCustomer, cart:
   };
   const result = async (orderMs: number | null, channel: string | null, sentAtMs: number | null, tier: number): Promise<EngineCart> => {
     const r = (await h.env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
+    const welcome = (await h.env.client.workflow.getHandle(onboarding[0]!).result()) as JourneyResult;
+    const [welcomed] = await h.database.db.select({ at: dispatches.sentAt }).from(dispatches).where(and(eq(dispatches.workflowId, onboarding[0]!), eq(dispatches.status, 'sent')));
+    // The server's clock, which time skipping moves (the journeys row holds the activity's wall clock).
+    const ended = (await h.env.client.workflow.getHandle(workflowId).describe()).closeTime;
     const [stored] = await h.database.db.select({ decision: decisions.decision }).from(decisions).where(and(eq(decisions.workflowId, workflowId), eq(decisions.step, 1)));
-    return { cartId: cart.id, workflowId, decision: stored?.decision ?? null, reason: r.reason, customer: c.index, channel, sentAtMs, tier, outcome: r.outcome, orderMs };
+    return { cartId: cart.id, workflowId, decision: stored?.decision ?? null, reason: r.reason, customer: c.index, channel, sentAtMs, tier, outcome: r.outcome, orderMs,
+      endedAtMs: ended?.getTime() ?? null, onboarding: { outcome: welcome.outcome, reason: welcome.reason, sentAtMs: welcomed?.at?.getTime() ?? null } };
   };
 
   const decideAt = cart.atMs + CART_TIMING.quietPeriodMs;
