@@ -5,9 +5,12 @@
 import { FREQUENCY_CAP_MS } from '../activities/recheck.ts';
 import { DEFAULT_TIMING } from '../journeys/timing.ts';
 import { inQuietHours, localMinuteOfDay, nextAllowedInstant } from '../lib/local-time.ts';
-import type { PersonChannel } from '../models/index.ts';
+import type { DiscountTier, PersonChannel } from '../models/index.ts';
+import { CART_SECOND_TOUCH_MAX_DISCOUNT } from '../workflows/types.ts';
 
 export const CART_TIMING = DEFAULT_TIMING['cart-abandon'];
+/** workflows/cart-abandon.ts: the first touch offers no discount, the second up to this tier. */
+export const CART_SECOND_TOUCH_MAX_TIER = CART_SECOND_TOUCH_MAX_DISCOUNT as DiscountTier;
 /** The shops table's default quiet hours (21:00–08:00 local), which the re-check applies. */
 export const SHOP_QUIET = { startMinute: 21 * 60, endMinute: 8 * 60 } as const;
 /** The kernel's MAX_DEFERRALS: a send pushed past quiet hours or a cap more often than this is skipped. */
@@ -15,7 +18,7 @@ export const MAX_DEFERRALS = 3;
 
 export type PriorSend = { atMs: number; channel: PersonChannel };
 
-export type RecheckVerdict = { ok: true; atMs: number; deferrals: number } | { ok: false; reason: 'frequency_cap' | 'quiet_hours'; deferrals: number };
+export type RecheckVerdict = { ok: true; atMs: number; deferrals: number } | { ok: false; reason: 'frequency_cap' | 'quiet_hours'; deferrals: number; lastCheckMs: number };
 
 /**
  * The kernel's sleep → re-check loop for deferrable reasons: a cap pushes the send to when the cap
@@ -27,7 +30,7 @@ export function recheckSendTime(atMs: number, channel: PersonChannel, timeZone: 
   for (let deferrals = 0; ; deferrals++) {
     const reason = deferral(t, channel, timeZone, sends);
     if (!reason) return { ok: true, atMs: t, deferrals };
-    if (deferrals >= MAX_DEFERRALS) return { ok: false, reason: reason.reason, deferrals };
+    if (deferrals >= MAX_DEFERRALS) return { ok: false, reason: reason.reason, deferrals, lastCheckMs: t };
     t = reason.retryAtMs;
   }
 }

@@ -2,12 +2,16 @@
 // contactable channels, their orders, their cart and the outcomes of earlier sends); only the oracle
 // reads `truth`, which holds the hidden preferences.
 
-import type { OutcomeKind, PersonChannel } from '../models/index.ts';
+import type { DiscountTier, OutcomeKind, PersonChannel } from '../models/index.ts';
 import type { ExposureContext, SendAction } from './response.ts';
 import type { SimCart, SimCustomer, World } from './world.ts';
 
 export type DecisionContext = {
   cart: SimCart;
+  /** The journey's touch: 1, the reminder; 2, the second touch a day after the first (workflows/cart-abandon.ts). */
+  step: number;
+  /** The highest discount tier this touch may offer (the journey's: none on the first, up to 15 % on the second). */
+  maxTier: DiscountTier;
   /** Pseudonymous customer key and journey id, as the product would name them. */
   customerKey: string;
   workflowId: string;
@@ -27,6 +31,7 @@ export type DecisionContext = {
 export type SendOutcome = {
   sendId: string;
   cartId: string;
+  step: number;
   customer: number;
   channel: PersonChannel;
   tier: SendAction['tier'];

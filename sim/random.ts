@@ -49,7 +49,15 @@ export type CartShocks = {
 };
 
 export function cartShocks(seed: number, customer: number, cart: number): CartShocks {
-  const rng = new Rng(`shock|${seed}|${customer}|${cart}`);
+  return shocksFrom(new Rng(`shock|${seed}|${customer}|${cart}`));
+}
+
+/** The uniforms of a later touch of the same cart's journey (step ≥ 2): its own stream, so the first touch's dice stay as they were. */
+export function touchShocks(seed: number, customer: number, cart: number, step: number): CartShocks {
+  return shocksFrom(new Rng(`shock|${seed}|${customer}|${cart}|touch${step}`));
+}
+
+function shocksFrom(rng: Rng): CartShocks {
   return {
     organic: rng.next(),
     organicEarly: rng.next(),

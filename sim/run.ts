@@ -4,27 +4,35 @@
 
 import type { PersonChannel } from '../models/index.ts';
 import { CALIBRATION as C } from './calibration.ts';
-import { CART_TIMING, recheckSendTime, type PriorSend } from './journey.ts';
+import { CART_SECOND_TOUCH_MAX_TIER, CART_TIMING, recheckSendTime, type PriorSend } from './journey.ts';
 import { emptyTally, type Tally } from './metrics.ts';
 import type { Policy, SendOutcome } from './policy.ts';
-import { cartShocks } from './random.ts';
-import { organicOrderMs, realize, RECOVERY_HORIZON_MS, type ExposureContext } from './response.ts';
+import { cartShocks, touchShocks } from './random.ts';
+import { organicOrderMs, realize, RECOVERY_HORIZON_MS, type ExposureContext, type MessageResponse, type SendAction } from './response.ts';
 import type { SimCart, World } from './world.ts';
 
 const DAY_MS = 86_400_000;
 
-export type SendRecord = PriorSend & { customer: number; cartId: string; tier: number; decideAtMs: number };
+export type SendRecord = PriorSend & { customer: number; cartId: string; tier: number; decideAtMs: number; step: number };
 
-/** What happened to one cart under one policy; the real-engine sample compares these. */
-export type CartTrace = {
-  cartId: string;
-  customer: number;
+/** One touch of a cart journey: decided or not, what was chosen, when it went out, why not. */
+export type TouchTrace = {
   decided: boolean;
   action: { channel: PersonChannel; sendAtMs: number; tier: number } | null;
   sentAtMs: number | null;
   skip: string | null;
   clicked: boolean;
+};
+
+/** What happened to one cart under one policy (its first touch, then its second): the real-engine sample compares these. */
+export type CartTrace = TouchTrace & {
+  cartId: string;
+  customer: number;
+  /** The second touch, when the journey reached it (null: it ended before). */
+  second: TouchTrace | null;
   orderMs: number | null;
+  /** The touch credited with the order (the last sent before it, within its attribution window), if any. */
+  creditedStep: number | null;
   discountMinor: number;
 };
 
@@ -69,6 +77,8 @@ class Timeline {
 }
 
 export type RunOptions = {
+  /** Run the journey's second touch (default, as the product does); false: the first touch only. */
+  secondTouch?: boolean;
   traceCustomers?: ReadonlySet<number>;
   /** Journey ids as the product names them (the decision seed derives from it); default a sim id. */
   workflowIdOf?: (cart: SimCart) => string;
@@ -114,7 +124,7 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
     const shocks = cartShocks(world.seed, cart.customer, cart.seq);
     const recentBuyer = ordersBefore(cart.customer, cart.atMs).some((o) => o.atMs > cart.atMs - 30 * DAY_MS);
     const organic = organicOrderMs(c, cart, { recentBuyer }, shocks);
-    const trace: CartTrace = { cartId: cart.id, customer: cart.customer, decided: false, action: null, sentAtMs: null, skip: null, clicked: false, orderMs: null, discountMinor: 0 };
+    const trace: CartTrace = { cartId: cart.id, customer: cart.customer, decided: false, action: null, sentAtMs: null, skip: null, clicked: false, orderMs: null, discountMinor: 0, second: null, creditedStep: null };
     const finish = (orderMs: number | null, discountMinor: number, sentAtMs: number | null, costMinor: number) => {
       trace.orderMs = orderMs;
       trace.discountMinor = discountMinor;
@@ -138,71 +148,95 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
       finish(organic, 0, null, 0);
       continue;
     }
-    advance(decideAtMs);
-    const eligible = c.channels.filter((ch) => !unsubscribedBy(cart.customer, ch, decideAtMs));
     const exposureAt = (t: number): ExposureContext => ({
       recentSends: countSince(sendsOf[cart.customer]!.map((s) => s.atMs), t - 7 * DAY_MS, t),
       recentDiscounts: countSince(discountsOf[cart.customer]!, t - 90 * DAY_MS, t),
       recentBuyer,
     });
-    const action = policy.decide({
-      cart,
-      customerKey: `cus_sim${cart.customer}`,
-      workflowId: options.workflowIdOf?.(cart) ?? `cart-abandon:sim:cus_sim${cart.customer}:${cart.id}`,
-      timeZone: c.timeZone,
-      decideAtMs,
-      windowEndMs: decideAtMs + CART_TIMING.sendWindowMs,
-      eligible,
-      orders: ordersBefore(cart.customer, decideAtMs),
-      truth: { world, customer: c, exposure: exposureAt(decideAtMs) },
-    });
-    trace.decided = true;
-    if (!action) {
-      trace.skip = 'no_action';
-      finish(organic, 0, null, 0);
-      continue;
+    // The journey's touches (workflows/cart-abandon.ts): the reminder; then, unless an order or an
+    // unsubscribe ended the journey, a second touch secondTouchDelayMs after the first touch ended.
+    const sent: { step: number; action: SendAction; r: MessageResponse }[] = [];
+    /** The first order so far: organic, or from a message sent (an order can only follow its message). */
+    const firstOrder = () => Math.min(organic ?? Infinity, ...sent.map((m) => m.r.orderMs ?? Infinity));
+    const unsubscribedSince = (t: number) => Object.values(unsubscribedAt[cart.customer]!).some((u) => u !== undefined && u > cart.atMs && u <= t);
+    const touches = options.secondTouch === false || CART_TIMING.secondTouchDelayMs === undefined ? 1 : 2;
+    let touchAtMs = decideAtMs;
+    for (let step = 1; step <= touches; step++) {
+      const t: TouchTrace = step === 1 ? trace : { decided: false, action: null, sentAtMs: null, skip: null, clicked: false };
+      if (step === 2) {
+        if (firstOrder() <= touchAtMs || unsubscribedSince(touchAtMs)) break;
+        trace.second = t;
+      }
+      advance(touchAtMs);
+      const eligible = c.channels.filter((ch) => !unsubscribedBy(cart.customer, ch, touchAtMs));
+      const action = policy.decide({
+        cart,
+        step,
+        maxTier: step === 1 ? 0 : CART_SECOND_TOUCH_MAX_TIER,
+        customerKey: `cus_sim${cart.customer}`,
+        workflowId: options.workflowIdOf?.(cart) ?? `cart-abandon:sim:cus_sim${cart.customer}:${cart.id}`,
+        timeZone: c.timeZone,
+        decideAtMs: touchAtMs,
+        windowEndMs: touchAtMs + CART_TIMING.sendWindowMs,
+        eligible,
+        orders: ordersBefore(cart.customer, touchAtMs),
+        truth: { world, customer: c, exposure: exposureAt(touchAtMs) },
+      });
+      t.decided = true;
+      if (!action) {
+        t.skip = 'no_action';
+        touchAtMs += CART_TIMING.secondTouchDelayMs ?? 0;
+        continue;
+      }
+      t.action = { ...action };
+      const verdict = recheckSendTime(Math.max(action.sendAtMs, touchAtMs), action.channel, c.timeZone, sendsOf[cart.customer]!);
+      if (measured) tally.deferrals += verdict.deferrals;
+      // An order before the send (or before the re-check gave up) ends the journey: converted before send.
+      if (firstOrder() <= (verdict.ok ? verdict.atMs : verdict.lastCheckMs)) {
+        t.skip = 'converted';
+        break;
+      }
+      if (!verdict.ok || !eligible.includes(action.channel) || unsubscribedBy(cart.customer, action.channel, verdict.atMs)) {
+        t.skip = verdict.ok ? 'consent_withdrawn' : verdict.reason;
+        touchAtMs = (verdict.ok ? verdict.atMs : verdict.lastCheckMs) + (CART_TIMING.secondTouchDelayMs ?? 0);
+        continue;
+      }
+      const sendAction = { ...action, sendAtMs: verdict.atMs };
+      const r = realize(c, cart, sendAction, exposureAt(verdict.atMs), step === 1 ? shocks : touchShocks(world.seed, cart.customer, cart.seq, step));
+      sent.push({ step, action: sendAction, r });
+      sendsOf[cart.customer]!.push({ atMs: verdict.atMs, channel: action.channel });
+      if (action.tier > 0) discountsOf[cart.customer]!.push(verdict.atMs);
+      sends.push({ atMs: verdict.atMs, channel: action.channel, customer: cart.customer, cartId: cart.id, tier: action.tier, decideAtMs: touchAtMs, step });
+      t.sentAtMs = verdict.atMs;
+      t.clicked = r.clicked;
+      if (r.unsubscribed) unsubscribedAt[cart.customer]![action.channel] = verdict.atMs + 30 * 60_000;
+      touchAtMs = verdict.atMs + (CART_TIMING.secondTouchDelayMs ?? 0);
     }
-    trace.action = { ...action };
-    const verdict = recheckSendTime(Math.max(action.sendAtMs, decideAtMs), action.channel, c.timeZone, sendsOf[cart.customer]!);
-    if (measured) tally.deferrals += verdict.deferrals;
-    const sendAtMs = verdict.ok ? verdict.atMs : null;
-    if (organic !== null && (sendAtMs === null || organic <= sendAtMs)) {
-      trace.skip = 'converted';
-      finish(organic, 0, null, 0);
-      continue;
-    }
-    if (sendAtMs === null || !eligible.includes(action.channel) || unsubscribedBy(cart.customer, action.channel, sendAtMs)) {
-      trace.skip = sendAtMs === null ? (verdict.ok ? 'no_send_time' : verdict.reason) : 'consent_withdrawn';
-      finish(organic, 0, null, 0);
-      continue;
-    }
 
-    const sendAction = { ...action, sendAtMs };
-    const exposure = exposureAt(sendAtMs);
-    const r = realize(c, cart, sendAction, exposure, shocks);
-    sendsOf[cart.customer]!.push({ atMs: sendAtMs, channel: action.channel });
-    if (action.tier > 0) discountsOf[cart.customer]!.push(sendAtMs);
-    sends.push({ atMs: sendAtMs, channel: action.channel, customer: cart.customer, cartId: cart.id, tier: action.tier, decideAtMs });
-    trace.sentAtMs = sendAtMs;
-    trace.clicked = r.clicked;
-    if (r.unsubscribed) unsubscribedAt[cart.customer]![action.channel] = sendAtMs + 30 * 60_000;
-
-    const candidates = [organic, r.orderMs].filter((t): t is number => t !== null && t >= sendAtMs);
-    const orderMs = candidates.length > 0 ? Math.min(...candidates) : null;
-    const discountMinor = orderMs !== null && r.clicked ? Math.round((cart.basketMinor * action.tier) / 100) : 0;
-    const attributed = orderMs !== null && orderMs <= sendAtMs + CART_TIMING.attributionWindowMs;
-
-    const sendId = `${trace.cartId}:1:${action.channel}`;
-    const emit = (kind: SendOutcome['kind'], atMs: number) =>
-      timeline.push({ atMs, run: () => policy.onOutcome?.({ sendId, cartId: cart.id, customer: cart.customer, channel: action.channel, tier: action.tier, kind, atMs }) });
-    emit('delivered', sendAtMs);
-    if (r.opened) emit('opened', sendAtMs + 60_000);
-    if (r.clicked) emit('clicked', r.clickMs!);
-    if (r.unsubscribed) emit('unsubscribed', sendAtMs + 30 * 60_000);
-    if (attributed) emit('converted', orderMs);
-    else if (!r.unsubscribed) emit('no_response', sendAtMs + CART_TIMING.attributionWindowMs);
-
-    if (measured) {
+    const order = firstOrder();
+    const orderMs = Number.isFinite(order) ? order : null;
+    // The order carries the biggest discount of the messages clicked before it; the last message sent
+    // before it gets the credit if the order came within its attribution window (the kernel's last touch).
+    const discountTier = Math.max(0, ...sent.filter((m) => m.r.clicked && orderMs !== null && m.r.clickMs! <= orderMs).map((m) => m.action.tier));
+    const discountMinor = orderMs !== null ? Math.round((cart.basketMinor * discountTier) / 100) : 0;
+    const last = orderMs === null ? undefined : sent.filter((m) => m.action.sendAtMs <= orderMs).at(-1);
+    const credited = last && orderMs! <= last.action.sendAtMs + CART_TIMING.attributionWindowMs ? last : undefined;
+    trace.creditedStep = credited?.step ?? null;
+    let costMinor = 0;
+    for (const m of sent) {
+      const { action, r } = m;
+      const sendAtMs = action.sendAtMs;
+      costMinor += C.costMinor[action.channel];
+      const sendId = `${trace.cartId}:${m.step}:${action.channel}`;
+      const emit = (kind: SendOutcome['kind'], atMs: number) =>
+        timeline.push({ atMs, run: () => policy.onOutcome?.({ sendId, cartId: cart.id, step: m.step, customer: cart.customer, channel: action.channel, tier: action.tier, kind, atMs }) });
+      emit('delivered', sendAtMs);
+      if (r.opened) emit('opened', sendAtMs + 60_000);
+      if (r.clicked) emit('clicked', r.clickMs!);
+      if (r.unsubscribed) emit('unsubscribed', sendAtMs + 30 * 60_000);
+      if (m === credited) emit('converted', orderMs!);
+      else if (!r.unsubscribed) emit('no_response', sendAtMs + CART_TIMING.attributionWindowMs);
+      if (!measured) continue;
       tally.sends++;
       tally.sendsByChannel[action.channel]++;
       if (action.tier > 0) tally.discountedSends++;
@@ -213,13 +247,13 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
           tally.emailSendsHuman++;
           if (r.humanOpen) tally.emailOpensHuman++;
         }
-        if (attributed) tally.emailOrders++;
+        if (m === credited) tally.emailOrders++;
       }
       if (r.clicked) tally.clicks++;
       if (r.clicked && orderMs !== null && orderMs >= r.clickMs!) tally.clickOrders++;
       if (r.unsubscribed) tally.unsubscribes++;
     }
-    finish(orderMs, discountMinor, sendAtMs, C.costMinor[action.channel]);
+    finish(orderMs, discountMinor, credited?.action.sendAtMs ?? null, costMinor);
   }
   advance(world.endMs + 8 * DAY_MS);
   return { policy: policy.name, tally, sends, traces };

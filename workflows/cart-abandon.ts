@@ -1,7 +1,7 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
 import { JourneyKernel } from './kernel.ts';
 import { CART_RELATED_ITEMS, CART_SECOND_TOUCH } from './patches.ts';
-import type { JourneyInputBase, JourneyResult } from './types.ts';
+import { CART_SECOND_TOUCH_MAX_DISCOUNT, type JourneyInputBase, type JourneyResult } from './types.ts';
 
 export interface CartAbandonInput extends JourneyInputBase {
   cartId: string;
@@ -11,8 +11,6 @@ export interface CartAbandonInput extends JourneyInputBase {
 /** How many related products a cart reminder shows beside the cart. */
 const RELATED_ITEMS = 3;
 
-/** The most a second cart touch may offer; the discount learner picks at or below it. */
-const SECOND_TOUCH_MAX_DISCOUNT = 15;
 
 /**
  * A cart left behind: wait until the cart has been quiet for a while (each change resets the wait),
@@ -36,7 +34,7 @@ export async function cartAbandonJourney(input: CartAbandonInput): Promise<Journ
   const first = await journey.touch({ step: 1, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs, ...(await related()) });
   if (secondTouchDelayMs !== undefined && (journey.lean || patched(CART_SECOND_TOUCH))) {
     if (journey.stopReason() === null && !(await journey.awaitConversion(secondTouchDelayMs)) && journey.stopReason() === null) {
-      await journey.touch({ step: 2, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs, maxDiscountTier: SECOND_TOUCH_MAX_DISCOUNT, ...(await related()) });
+      await journey.touch({ step: 2, contentType: 'cart_reminder', productIds: productIds(), windowMs: sendWindowMs, maxDiscountTier: CART_SECOND_TOUCH_MAX_DISCOUNT, ...(await related()) });
     }
     if (journey.sent.length > 0) await journey.awaitConversion(attributionWindowMs);
   } else if (first.sent) await journey.awaitConversion(attributionWindowMs);

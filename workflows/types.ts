@@ -1,6 +1,9 @@
 // Contracts shared by workflows, activities and the client-side lifecycle helpers. Every input and
 // signal payload carries a version so a running journey can tell old payloads from new ones.
 
+/** The most a cart journey's second touch may offer (its first offers none); the discount learner picks at or below it. */
+export const CART_SECOND_TOUCH_MAX_DISCOUNT = 15;
+
 export type JourneyName = 'cart-abandon' | 'browse-abandon' | 'onboarding' | 'cross-sell' | 'clearance' | 'win-back';
 export type Channel = 'email' | 'sms' | 'whatsapp' | 'push' | 'audience' | 'adbid';
 export type JourneyState = 'waiting' | 'deciding' | 'sleeping' | 'sending' | 'awaiting-conversion' | 'done';

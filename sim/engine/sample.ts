@@ -15,9 +15,9 @@ import { createJourneyHarness, type JourneyHarness } from '../../test/temporal.t
 import { journeyStatusQuery } from '../../workflows/signals.ts';
 import type { JourneyResult } from '../../workflows/types.ts';
 import { CART_TIMING } from '../journey.ts';
-import { cartShocks } from '../random.ts';
+import { cartShocks, touchShocks } from '../random.ts';
 import { organicOrderMs, realize } from '../response.ts';
-import { runPolicy, type CartTrace } from '../run.ts';
+import { runPolicy, type CartTrace, type TouchTrace } from '../run.ts';
 import type { PolicyName } from '../experiment.ts';
 import { NextbestPolicy } from '../policies/nextbest.ts';
 import type { Scenario } from '../scenario.ts';
@@ -25,10 +25,15 @@ import { generateWorld, type SimCart, type SimCustomer, type World } from '../wo
 
 const SHOP = 'sim-shop';
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 /** Real time a journey may take from its send instant to having sent (or ended). */
 const JOURNEY_STEP_TIMEOUT_MS = 120_000;
 
-export type EngineCart = { cartId: string; workflowId: string; decision: unknown; reason: string | null; customer: number; channel: string | null; sentAtMs: number | null; tier: number; outcome: JourneyResult['outcome']; orderMs: number | null;
+/** One touch of the engine's journey: its stored decision and what went out. */
+export type EngineTouch = { decision: unknown; channel: string | null; sentAtMs: number | null; tier: number };
+/** The first touch's fields, the second touch (null: not reached), how the journey ended and how many messages it sent. */
+export type EngineCart = EngineTouch & { cartId: string; workflowId: string; reason: string | null; customer: number; outcome: JourneyResult['outcome']; sends: number; orderMs: number | null;
+  second: EngineTouch | null;
   /** When the cart journey ended, and how the customer's onboarding journey (started by the same ingest) ended and when it sent, if it did. */
   endedAtMs: number | null;
   onboarding: { outcome: JourneyResult['outcome']; reason: string | null; sentAtMs: number | null } };
@@ -40,11 +45,11 @@ export type EngineCart = { cartId: string; workflowId: string; decision: unknown
 export type CartComparison = { cartId: string; engine: EngineCart; fast: CartTrace; decisionAgrees: boolean; agree: boolean; why: string | null };
 
 /**
- * The policy activities/decide.ts runs for the cart journey's first touch: the decision models over
- * the stored posteriors, one content that may not carry a discount (the step names no maximum tier),
- * default propensity draws. In the fast path that is `nextbest-no-discount`.
+ * The policy activities/decide.ts runs for the cart journey's touches: the decision models over the
+ * stored posteriors, one content per step, discountable on the second touch only (up to 15 %), default
+ * propensity draws. In the fast path that is `nextbest`, without the refit and site activity the sample does not run.
  */
-export const ENGINE_POLICY: PolicyName = 'nextbest-no-discount';
+export const ENGINE_POLICY: PolicyName = 'nextbest';
 
 export async function runEngineSample(scenario: Scenario, seed: number, customers: number): Promise<CartComparison[]> {
   const generated = generateWorld({ ...scenario, customers }, seed);
@@ -109,61 +114,101 @@ async function runOneCart(h: JourneyHarness, world: World, c: SimCustomer, cart:
       orderId: `o-${cart.id}`, currency: 'EUR', totalMinor: cart.basketMinor, discountMinor: 0, lines: [{ productId, quantity: 1, priceMinor: cart.basketMinor }],
     });
   };
-  const result = async (orderMs: number | null, channel: string | null, sentAtMs: number | null, tier: number): Promise<EngineCart> => {
-    const r = (await h.env.client.workflow.getHandle(workflowId).result()) as JourneyResult;
+  const handle = h.env.client.workflow.getHandle(workflowId);
+  const touches: EngineTouch[] = [];
+  const result = async (orderMs: number | null): Promise<EngineCart> => {
+    const r = (await handle.result()) as JourneyResult;
     const welcome = (await h.env.client.workflow.getHandle(onboarding[0]!).result()) as JourneyResult;
     const [welcomed] = await h.database.db.select({ at: dispatches.sentAt }).from(dispatches).where(and(eq(dispatches.workflowId, onboarding[0]!), eq(dispatches.status, 'sent')));
     // The server's clock, which time skipping moves (the journeys row holds the activity's wall clock).
-    const ended = (await h.env.client.workflow.getHandle(workflowId).describe()).closeTime;
-    const [stored] = await h.database.db.select({ decision: decisions.decision }).from(decisions).where(and(eq(decisions.workflowId, workflowId), eq(decisions.step, 1)));
-    return { cartId: cart.id, workflowId, decision: stored?.decision ?? null, reason: r.reason, customer: c.index, channel, sentAtMs, tier, outcome: r.outcome, orderMs,
+    const ended = (await handle.describe()).closeTime;
+    const first = touches[0] ?? { decision: await storedDecision(h, workflowId, 1), channel: null, sentAtMs: null, tier: 0 };
+    return { cartId: cart.id, workflowId, ...first, reason: r.reason, customer: c.index, outcome: r.outcome, sends: r.dispatchIds.length, orderMs, second: touches[1] ?? null,
       endedAtMs: ended?.getTime() ?? null, onboarding: { outcome: welcome.outcome, reason: welcome.reason, sentAtMs: welcomed?.at?.getTime() ?? null } };
   };
 
-  const decideAt = cart.atMs + CART_TIMING.quietPeriodMs;
-  if (organic !== null && organic <= decideAt) {
-    await order(organic);
-    return result(organic, null, null, 0);
+  // The journey's touches as the world answers them: the first after the quiet period, the second a
+  // day after the first ended, unless the customer ordered first (organically or from the first message).
+  let orderMs = organic;
+  let touchAt = cart.atMs + CART_TIMING.quietPeriodMs;
+  for (let step = 1; step <= 2; step++) {
+    if (orderMs !== null && orderMs <= touchAt) break;
+    await sleepTo(touchAt + MINUTE);
+    const decision = await awaitDecision(h, workflowId, step);
+    const touch: EngineTouch = { decision, channel: null, sentAtMs: null, tier: 0 };
+    touches.push(touch);
+    if (!decision || decision.action !== 'send' || !decision.channel) {
+      touchAt += CART_TIMING.secondTouchDelayMs!;
+      continue;
+    }
+    const sendAtMs = Date.parse(decision.sendAt);
+    if (orderMs !== null && orderMs <= sendAtMs) break;
+    await sleepTo(sendAtMs + MINUTE);
+    await awaitSendOrEnd(h, workflowId, sendAtMs);
+    const [sent] = await h.database.db.select({ status: dispatches.status }).from(dispatches).where(and(eq(dispatches.workflowId, workflowId), eq(dispatches.step, step)));
+    touchAt = sendAtMs + CART_TIMING.secondTouchDelayMs!;
+    if (sent?.status !== 'sent') continue;
+    Object.assign(touch, { channel: decision.channel, sentAtMs: sendAtMs, tier: decision.discountTier });
+    const earlier = touches.filter((t) => t !== touch && t.sentAtMs !== null);
+    const exposure = { recentSends: earlier.filter((t) => t.sentAtMs! > sendAtMs - 7 * DAY).length, recentDiscounts: earlier.filter((t) => t.tier > 0).length, recentBuyer: false };
+    const r = realize(c, cart, { channel: decision.channel as never, sendAtMs, tier: decision.discountTier as never }, exposure, step === 1 ? shocks : touchShocks(world.seed, c.index, cart.seq, step));
+    if (r.orderMs !== null && (orderMs === null || r.orderMs < orderMs)) orderMs = r.orderMs;
+    if (r.unsubscribed && (orderMs === null || orderMs > sendAtMs + 30 * MINUTE)) {
+      // The fast path's unsubscribe: half an hour after the send; the router tells the running journeys.
+      await sleepTo(sendAtMs + 30 * MINUTE);
+      await send(h, { type: 'customer_updated', eventId: `sim-unsub-${++eventSeq}`, occurredAt: iso(await h.env.currentTimeMs()), customer: { userId },
+        consents: [{ channel: decision.channel as never, granted: false }] });
+    }
   }
-  await sleepTo(decideAt + MINUTE);
-  const [row] = await h.database.db.select({ decision: decisions.decision }).from(decisions).where(and(eq(decisions.workflowId, workflowId), eq(decisions.step, 1)));
-  const decision = row?.decision as { action: string; channel: string | null; sendAt: string; discountTier: number } | undefined;
-  if (!decision || decision.action !== 'send' || !decision.channel) {
-    if (organic !== null) await order(organic);
-    return result(organic, null, null, 0);
+  if (orderMs !== null) await order(orderMs);
+  return result(orderMs);
+}
+
+type StoredDecision = { action: string; channel: string | null; sendAt: string; discountTier: number };
+
+async function storedDecision(h: JourneyHarness, workflowId: string, step: number): Promise<StoredDecision | null> {
+  const [row] = await h.database.db.select({ decision: decisions.decision }).from(decisions).where(and(eq(decisions.workflowId, workflowId), eq(decisions.step, step)));
+  return (row?.decision as StoredDecision | undefined) ?? null;
+}
+
+/**
+ * The step's stored decision, once the journey has made it. Activities run in real time while the
+ * server's clock is skipped: on a loaded machine the decision may come seconds after its instant.
+ */
+async function awaitDecision(h: JourneyHarness, workflowId: string, step: number): Promise<StoredDecision | null> {
+  const handle = h.env.client.workflow.getHandle(workflowId);
+  for (const deadline = Date.now() + JOURNEY_STEP_TIMEOUT_MS; ; ) {
+    const decision = await storedDecision(h, workflowId, step);
+    if (decision) return decision;
+    const status = await handle.query(journeyStatusQuery);
+    // Ended, or skipped this step without deciding (a stop before it): nothing to read.
+    if (status.state === 'done' || status.skipReasons.some((s) => s.step === step)) return null;
+    if (Date.now() > deadline) throw new Error(`journey ${workflowId} is still "${status.state}" ${JOURNEY_STEP_TIMEOUT_MS / 1000} s after step ${step} was due: it neither decided nor ended`);
+    await new Promise((r) => setTimeout(r, 50));
   }
-  const sendAtMs = Date.parse(decision.sendAt);
-  if (organic !== null && organic <= sendAtMs) {
-    await order(organic);
-    return result(organic, null, null, 0);
-  }
-  await sleepTo(sendAtMs + MINUTE);
-  // Activities run in real time while the server's clock is skipped: wait until the journey has sent or ended.
-  // On a loaded machine that can take many seconds; reading the dispatch before it is done would count
-  // the cart as not sent, the world would not answer it, and every later decision would see other
-  // evidence than the fast path's.
+}
+
+/**
+ * Waits until the journey has sent (or ended, or deferred the send). Reading the dispatch before it is
+ * done would count the touch as not sent, the world would not answer it, and every later decision would
+ * see other evidence than the fast path's.
+ */
+async function awaitSendOrEnd(h: JourneyHarness, workflowId: string, sendAtMs: number): Promise<void> {
   const handle = h.env.client.workflow.getHandle(workflowId);
   for (const deadline = Date.now() + JOURNEY_STEP_TIMEOUT_MS; ; ) {
     const status = await handle.query(journeyStatusQuery);
-    if (status.state === 'awaiting-conversion' || status.state === 'done') break;
+    if (status.state === 'awaiting-conversion' || status.state === 'done') return;
     // A re-check that deferred the send (quiet hours, a cap) sleeps past this instant: not sent now.
-    if (status.state === 'sleeping' && status.nextStepAt !== null && Date.parse(status.nextStepAt) > sendAtMs + MINUTE) break;
+    if (status.state === 'sleeping' && status.nextStepAt !== null && Date.parse(status.nextStepAt) > sendAtMs + MINUTE) return;
     if (Date.now() > deadline) throw new Error(`journey ${workflowId} is still "${status.state}" ${JOURNEY_STEP_TIMEOUT_MS / 1000} s after its send instant: it neither sent nor ended`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const [sent] = await h.database.db.select({ status: dispatches.status }).from(dispatches).where(eq(dispatches.workflowId, workflowId));
-  if (sent?.status !== 'sent') return result(organic, null, null, 0);
-  const r = realize(c, cart, { channel: decision.channel as never, sendAtMs, tier: decision.discountTier as never }, { recentSends: 0, recentDiscounts: 0, recentBuyer: false }, shocks);
-  const candidates = [organic, r.orderMs].filter((t): t is number => t !== null && t >= sendAtMs);
-  const orderMs = candidates.length > 0 ? Math.min(...candidates) : null;
-  if (orderMs !== null && orderMs <= sendAtMs + CART_TIMING.attributionWindowMs) await order(orderMs);
-  return result(orderMs, decision.channel, sendAtMs, decision.discountTier);
 }
 
 /** The fast path on the same carts at the same instants: each customer's one cart, nothing else. */
 function fastPath(world: World, carts: readonly SimCart[], workflowIds: ReadonlyMap<string, string>): CartTrace[] {
   const w: World = { ...world, carts: [...carts].sort((a, b) => a.atMs - b.atMs), directOrders: [], startMs: carts[0]?.atMs ?? 0, evalStartMs: 0, endMs: Number.MAX_SAFE_INTEGER / 2 };
-  return runPolicy({ ...w, endMs: (carts.at(-1)?.atMs ?? 0) + 1 }, new NextbestPolicy({ name: ENGINE_POLICY, discount: false, retrain: false, siteActivity: false }), {
+  return runPolicy({ ...w, endMs: (carts.at(-1)?.atMs ?? 0) + 1 }, new NextbestPolicy({ name: ENGINE_POLICY, retrain: false, siteActivity: false }), {
     traceCustomers: new Set(carts.map((c) => c.customer)),
     workflowIdOf: (cart) => workflowIds.get(cart.id) ?? cart.id,
   }).traces;
@@ -172,28 +217,39 @@ function fastPath(world: World, carts: readonly SimCart[], workflowIds: Readonly
 function compare(engine: readonly EngineCart[], fast: readonly CartTrace[]): CartComparison[] {
   return engine.map((e) => {
     const f = fast.find((t) => t.cartId === e.cartId)!;
-    const fastConverted = f.orderMs !== null && (f.sentAtMs === null || f.orderMs <= f.sentAtMs + CART_TIMING.attributionWindowMs);
-    const engineConverted = e.outcome === 'converted';
-    const d = e.decision as { action?: string; channel?: string | null; sendAt?: string; discountTier?: number } | null;
-    const engineSends = d?.action === 'send';
-    const decisionChecks: [boolean, string][] = [
-      [engineSends === (f.action !== null), `decided to send: fast ${f.action !== null}, engine ${engineSends}`],
-      [!engineSends || !f.action || (d!.channel === f.action.channel && Math.abs(Date.parse(d!.sendAt!) - f.action.sendAtMs) <= MINUTE && (d!.discountTier ?? 0) === f.action.tier),
-        `decision: fast ${f.action?.channel} ${iso(f.action?.sendAtMs ?? null)} ${f.action?.tier}, engine ${d?.channel} ${d?.sendAt} ${d?.discountTier}`],
-    ];
+    const touchChecks = (label: string, ft: TouchTrace | null, et: EngineTouch | null): { decision: [boolean, string][]; delivery: [boolean, string][] } => {
+      const d = (et?.decision ?? null) as { action?: string; channel?: string | null; sendAt?: string; discountTier?: number } | null;
+      const engineSends = d?.action === 'send';
+      const fastSends = ft?.action != null;
+      return {
+        decision: [
+          [(ft?.decided ?? false) === (d !== null) || (!fastSends && !engineSends), `${label} decided: fast ${ft?.decided ?? false}, engine ${d !== null}`],
+          [engineSends === fastSends, `${label} decided to send: fast ${fastSends}, engine ${engineSends}`],
+          [!engineSends || !fastSends || (d!.channel === ft!.action!.channel && Math.abs(Date.parse(d!.sendAt!) - ft!.action!.sendAtMs) <= MINUTE && (d!.discountTier ?? 0) === ft!.action!.tier),
+            `${label} decision: fast ${ft?.action?.channel} ${iso(ft?.action?.sendAtMs ?? null)} ${ft?.action?.tier}, engine ${d?.channel} ${d?.sendAt} ${d?.discountTier}`],
+        ],
+        delivery: [
+          [(ft?.sentAtMs ?? null) === null === ((et?.sentAtMs ?? null) === null), `${label} sent: fast ${ft?.sentAtMs != null}, engine ${et?.sentAtMs != null} (journey: ${e.outcome}${e.reason ? `, ${e.reason}` : ''})`],
+          [ft?.sentAtMs == null || et?.sentAtMs == null || Math.abs(ft.sentAtMs - et.sentAtMs) <= MINUTE, `${label} send instant: fast ${iso(ft?.sentAtMs ?? null)}, engine ${iso(et?.sentAtMs ?? null)}`],
+          [ft?.sentAtMs == null || (ft.action?.channel ?? null) === et?.channel, `${label} channel: fast ${ft?.action?.channel}, engine ${et?.channel}`],
+          [ft?.sentAtMs == null || (ft.action?.tier ?? 0) === et?.tier, `${label} tier: fast ${ft?.action?.tier}, engine ${et?.tier}`],
+        ],
+      };
+    };
+    const first = touchChecks('first touch', f, e);
+    const second = touchChecks('second touch', f.second, e.second);
+    // Credited: the journey converted with a message sent (the kernel credits its last touch).
+    const engineCredited = e.outcome === 'converted' && e.sends > 0;
+    const decisionChecks = [...first.decision, ...second.decision];
     const checks: [boolean, string][] = [
       ...decisionChecks,
-      [(f.sentAtMs === null) === (e.sentAtMs === null), `sent: fast ${f.sentAtMs !== null}, engine ${e.sentAtMs !== null} (journey: ${e.outcome}${e.reason ? `, ${e.reason}` : ''})`],
-      [f.sentAtMs === null || e.sentAtMs === null || Math.abs(f.sentAtMs - e.sentAtMs) <= MINUTE, `send instant: fast ${iso(f.sentAtMs)}, engine ${iso(e.sentAtMs)}`],
-      [(f.action?.channel ?? null) === e.channel || f.sentAtMs === null, `channel: fast ${f.action?.channel}, engine ${e.channel}`],
-      [(f.action?.tier ?? 0) === e.tier, `tier: fast ${f.action?.tier}, engine ${e.tier}`],
-      [fastConverted === engineConverted || (f.orderMs !== null && f.sentAtMs === null && e.outcome === 'converted'), `converted: fast ${fastConverted}, engine ${e.outcome}`],
-      [f.orderMs === null || e.orderMs === null || Math.abs(f.orderMs - e.orderMs) <= 2 * MINUTE, `order instant: fast ${iso(f.orderMs)}, engine ${iso(e.orderMs)}`],
+      ...first.delivery,
+      ...second.delivery,
+      [(f.creditedStep !== null) === engineCredited, `order credited to a message: fast ${f.creditedStep !== null ? `touch ${f.creditedStep}` : 'no'}, engine ${e.outcome} after ${e.sends} message(s)`],
+      [(f.orderMs === null) === (e.orderMs === null) && (f.orderMs === null || Math.abs(f.orderMs - e.orderMs!) <= 2 * MINUTE), `order instant: fast ${iso(f.orderMs)}, engine ${iso(e.orderMs)}`],
     ];
     const failed = checks.find(([ok]) => !ok);
-    // Decisions are only comparable for carts that reached decide in both (an early order ends both first).
-    const decisionAgrees = (f.decided !== (d !== null)) ? false : decisionChecks.every(([ok]) => ok);
-    return { cartId: e.cartId, engine: e, fast: f, decisionAgrees: d === null && !f.decided ? true : decisionAgrees, agree: !failed, why: failed ? failed[1] : null };
+    return { cartId: e.cartId, engine: e, fast: f, decisionAgrees: decisionChecks.every(([ok]) => ok), agree: !failed, why: failed ? failed[1] : null };
   });
 }
 

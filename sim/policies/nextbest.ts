@@ -31,6 +31,7 @@ import {
   type StageThresholds,
 } from '../../models/index.ts';
 import { CALIBRATION as C } from '../calibration.ts';
+import { CART_SECOND_TOUCH_MAX_TIER } from '../journey.ts';
 import type { DecisionContext, Policy, SendOutcome } from '../policy.ts';
 import { firstChannel } from './baselines.ts';
 
@@ -58,12 +59,13 @@ export type NextbestOptions = {
 export const CART_DECIDE = {
   /** What learning/decide-core.ts passes for the cart journey. */
   urgencyHalfLifeHours: URGENCY_HALF_LIFE_HOURS['cart-abandon'],
-  /** workflows/cart-abandon.ts: the most a cart touch may offer. */
-  maxDiscountTier: 15 as DiscountTier,
+  /** workflows/cart-abandon.ts: the most a cart touch may offer (its second; the first offers none). */
+  maxDiscountTier: CART_SECOND_TOUCH_MAX_TIER,
 } as const;
 
+/** The one content learning/decide-core.ts offers a journey step: the step's content, discountable when the step allows a tier. */
 export function cartContents(discount: boolean): ContentCandidate[] {
-  return discount ? [{ type: 'cart_reminder' }, { type: 'cart_offer', allowsDiscount: true }] : [{ type: 'cart_reminder' }];
+  return [{ type: 'cart_reminder', allowsDiscount: discount }];
 }
 
 export function nextbestShop(): ShopModelState {
@@ -112,22 +114,22 @@ export class NextbestPolicy implements Policy {
     const channels = this.on.channel ? ctx.eligible : first ? [first] : [];
     const decision = decideAction({
       customer: this.on.sendTime ? customer : { ...customer, sendTime: {}, siteActivity: null },
-      shop: this.on.sendTime ? this.shop : { ...this.shop, sendTime: withoutHabit(this.shop.sendTime) },
+      shop: withTierCap(this.on.sendTime ? this.shop : { ...this.shop, sendTime: withoutHabit(this.shop.sendTime) }, ctx.maxTier),
       discount,
       consents: channels,
       reachable: channels,
-      contents: cartContents(this.on.discount && this.options.fixedTier === undefined),
+      contents: cartContents(this.on.discount && this.options.fixedTier === undefined && ctx.maxTier > 0),
       window: { earliest: now, latest: new Date(ctx.windowEndMs).toISOString() },
       basketValueMinor: ctx.cart.basketMinor,
       marginRate: C.marginRate,
       now,
-      seed: `${ctx.workflowId}:1`,
+      seed: `${ctx.workflowId}:${ctx.step}`,
       urgencyHalfLifeHours: CART_DECIDE.urgencyHalfLifeHours,
       ...(this.options.propensityDraws !== undefined ? { propensityDraws: this.options.propensityDraws } : {}),
     });
     if (decision.action !== 'send' || !decision.channel || !decision.sendAt) return null;
     const tier = this.options.fixedTier ?? decision.discountTier ?? 0;
-    this.sent.set(ctx.cart.id, { segment, tier });
+    this.sent.set(`${ctx.cart.id}:${ctx.step}`, { segment, tier });
     return { channel: decision.channel, sendAtMs: Date.parse(decision.sendAt), tier };
   }
 
@@ -145,7 +147,7 @@ export class NextbestPolicy implements Policy {
 
   onOutcome(o: SendOutcome): void {
     const customer = this.customers.get(o.customer);
-    const sent = this.sent.get(o.cartId);
+    const sent = this.sent.get(`${o.cartId}:${o.step}`);
     if (!customer || !sent) return;
     const next = updateOnOutcome(
       { customer, discount: this.segments.get(sent.segment) ?? newDiscountSegmentState(sent.segment, new Date(o.atMs).toISOString()) },
@@ -163,6 +165,12 @@ export class NextbestPolicy implements Policy {
     this.shop = applyRefit(this.shop, refitShop(this.customers.values(), nowMs, { halfLifeDays: this.shop.halfLifeDays }, this.segments.values()));
     this.thresholds = fitStageThresholds(repeatPurchaseGaps([...this.orders.values()].map((os) => os.map((o) => o.at))));
   }
+}
+
+/** The shop's state with the step's tier cap, as learning/decide-core.ts passes it (the lower of the shop's and the step's). */
+function withTierCap(shop: ShopModelState, stepMax: DiscountTier): ShopModelState {
+  const maxTier = Math.min(shop.discount.guardrails.maxTier, stepMax) as DiscountTier;
+  return { ...shop, discount: { ...shop.discount, guardrails: { ...shop.discount.guardrails, maxTier } } };
 }
 
 /** The shop's send-time state with no curve to follow (the send-time ablation): no population curve, no site habit. */

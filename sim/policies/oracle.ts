@@ -1,5 +1,7 @@
-// The upper limit: knows each customer's hidden preferences (not the dice) and picks, per cart, the
-// channel, local hour start and tier with the highest true expected incremental margin, or nothing.
+// The upper limit: knows each customer's hidden preferences (not the dice) and picks, per touch of the
+// cart's journey, the channel, local hour start and tier with the highest true expected incremental
+// margin, or nothing. Any tier up to 15 % on any touch: the journey's allowance (none on the first touch)
+// binds the product, not the upper limit.
 // It is myopic: it does not price the future cost of an unsubscribe or of discount fatigue.
 
 import type { DiscountTier } from '../../models/index.ts';
