@@ -155,7 +155,10 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
     });
     // The journey's touches (workflows/cart-abandon.ts): the reminder; then, unless an order or an
     // unsubscribe ended the journey, a second touch secondTouchDelayMs after the first touch ended.
-    const sent: { step: number; action: SendAction; r: MessageResponse }[] = [];
+    type Sent = { step: number; action: SendAction; r: MessageResponse };
+    const sent: Sent[] = [];
+    const emitOutcome = (m: Sent, kind: SendOutcome['kind'], atMs: number) => timeline.push({ atMs, run: () => policy.onOutcome?.({
+      sendId: `${cart.id}:${m.step}:${m.action.channel}`, cartId: cart.id, step: m.step, customer: cart.customer, channel: m.action.channel, tier: m.action.tier, kind, atMs }) });
     /** The first order so far: organic, or from a message sent (an order can only follow its message). */
     const firstOrder = () => Math.min(organic ?? Infinity, ...sent.map((m) => m.r.orderMs ?? Infinity));
     const unsubscribedSince = (t: number) => Object.values(unsubscribedAt[cart.customer]!).some((u) => u !== undefined && u > cart.atMs && u <= t);
@@ -203,7 +206,14 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
       }
       const sendAction = { ...action, sendAtMs: verdict.atMs };
       const r = realize(c, cart, sendAction, exposureAt(verdict.atMs), step === 1 ? shocks : touchShocks(world.seed, cart.customer, cart.seq, step));
-      sent.push({ step, action: sendAction, r });
+      const m = { step, action: sendAction, r };
+      sent.push(m);
+      // What the message met reaches the policy when it happens, so a later touch decides knowing it;
+      // its conversion (or none) once the journey's order is known, below.
+      emitOutcome(m, 'delivered', verdict.atMs);
+      if (r.opened) emitOutcome(m, 'opened', verdict.atMs + 60_000);
+      if (r.clicked) emitOutcome(m, 'clicked', r.clickMs!);
+      if (r.unsubscribed) emitOutcome(m, 'unsubscribed', verdict.atMs + 30 * 60_000);
       sendsOf[cart.customer]!.push({ atMs: verdict.atMs, channel: action.channel });
       if (action.tier > 0) discountsOf[cart.customer]!.push(verdict.atMs);
       sends.push({ atMs: verdict.atMs, channel: action.channel, customer: cart.customer, cartId: cart.id, tier: action.tier, decideAtMs: touchAtMs, step });
@@ -225,17 +235,9 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
     let costMinor = 0;
     for (const m of sent) {
       const { action, r } = m;
-      const sendAtMs = action.sendAtMs;
       costMinor += C.costMinor[action.channel];
-      const sendId = `${trace.cartId}:${m.step}:${action.channel}`;
-      const emit = (kind: SendOutcome['kind'], atMs: number) =>
-        timeline.push({ atMs, run: () => policy.onOutcome?.({ sendId, cartId: cart.id, step: m.step, customer: cart.customer, channel: action.channel, tier: action.tier, kind, atMs }) });
-      emit('delivered', sendAtMs);
-      if (r.opened) emit('opened', sendAtMs + 60_000);
-      if (r.clicked) emit('clicked', r.clickMs!);
-      if (r.unsubscribed) emit('unsubscribed', sendAtMs + 30 * 60_000);
-      if (m === credited) emit('converted', orderMs!);
-      else if (!r.unsubscribed) emit('no_response', sendAtMs + CART_TIMING.attributionWindowMs);
+      if (m === credited) emitOutcome(m, 'converted', orderMs!);
+      else if (!r.unsubscribed) emitOutcome(m, 'no_response', action.sendAtMs + CART_TIMING.attributionWindowMs);
       if (!measured) continue;
       tally.sends++;
       tally.sendsByChannel[action.channel]++;

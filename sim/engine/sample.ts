@@ -11,6 +11,7 @@ import { decisions, dispatches, products, shops } from '../../db/schema.ts';
 import type { CanonicalEventInput } from '../../ingest/canonical.ts';
 import { applyEvent } from '../../ingest/entry.ts';
 import { routeEvent } from '../../journeys/router.ts';
+import { recordDispatchOutcome } from '../../channels/feedback.ts';
 import { createJourneyHarness, type JourneyHarness } from '../../test/temporal.ts';
 import { journeyStatusQuery } from '../../workflows/signals.ts';
 import type { JourneyResult } from '../../workflows/types.ts';
@@ -145,7 +146,7 @@ async function runOneCart(h: JourneyHarness, world: World, c: SimCustomer, cart:
     if (orderMs !== null && orderMs <= sendAtMs) break;
     await sleepTo(sendAtMs + MINUTE);
     await awaitSendOrEnd(h, workflowId, sendAtMs);
-    const [sent] = await h.database.db.select({ status: dispatches.status }).from(dispatches).where(and(eq(dispatches.workflowId, workflowId), eq(dispatches.step, step)));
+    const sent = await dispatchOf(h, workflowId, step);
     touchAt = sendAtMs + CART_TIMING.secondTouchDelayMs!;
     if (sent?.status !== 'sent') continue;
     Object.assign(touch, { channel: decision.channel, sentAtMs: sendAtMs, tier: decision.discountTier });
@@ -153,15 +154,28 @@ async function runOneCart(h: JourneyHarness, world: World, c: SimCustomer, cart:
     const exposure = { recentSends: earlier.filter((t) => t.sentAtMs! > sendAtMs - 7 * DAY).length, recentDiscounts: earlier.filter((t) => t.tier > 0).length, recentBuyer: false };
     const r = realize(c, cart, { channel: decision.channel as never, sendAtMs, tier: decision.discountTier as never }, exposure, step === 1 ? shocks : touchShocks(world.seed, c.index, cart.seq, step));
     if (r.orderMs !== null && (orderMs === null || r.orderMs < orderMs)) orderMs = r.orderMs;
+    // What the customer did with the message reaches the product as it would, in time order: a click
+    // through the link handler's outcome path (the models learn from it before the next touch), an
+    // unsubscribe as a consent withdrawal through ingest (the router tells the running journeys).
+    const answers: { at: number; run: () => Promise<void> }[] = [];
+    if (r.clicked) answers.push({ at: r.clickMs!, run: async () => recordDispatchOutcome(h.database.db, (await dispatchOf(h, workflowId, step))!, 'clicked', new Date(r.clickMs!)) });
     if (r.unsubscribed && (orderMs === null || orderMs > sendAtMs + 30 * MINUTE)) {
-      // The fast path's unsubscribe: half an hour after the send; the router tells the running journeys.
-      await sleepTo(sendAtMs + 30 * MINUTE);
-      await send(h, { type: 'customer_updated', eventId: `sim-unsub-${++eventSeq}`, occurredAt: iso(await h.env.currentTimeMs()), customer: { userId },
-        consents: [{ channel: decision.channel as never, granted: false }] });
+      answers.push({ at: sendAtMs + 30 * MINUTE, run: async () => { await send(h, { type: 'customer_updated', eventId: `sim-unsub-${++eventSeq}`, occurredAt: iso(await h.env.currentTimeMs()),
+        customer: { userId }, consents: [{ channel: decision.channel as never, granted: false }] }); } });
+    }
+    // Only what comes before the order: the order itself ends the journey (placed below).
+    for (const a of answers.filter((x) => orderMs === null || x.at < orderMs).sort((x, y) => x.at - y.at)) {
+      await sleepTo(a.at);
+      await a.run();
     }
   }
   if (orderMs !== null) await order(orderMs);
   return result(orderMs);
+}
+
+async function dispatchOf(h: JourneyHarness, workflowId: string, step: number) {
+  const [row] = await h.database.db.select().from(dispatches).where(and(eq(dispatches.workflowId, workflowId), eq(dispatches.step, step)));
+  return row;
 }
 
 type StoredDecision = { action: string; channel: string | null; sendAt: string; discountTier: number };
