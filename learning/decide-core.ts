@@ -1,6 +1,6 @@
 import type { CustomerContext } from '../activities/customer-context.ts';
 import { decideAction, type Decision as ModelDecision } from '../models/decide.ts';
-import type { CustomerModelState, DiscountSegmentState } from '../models/state.ts';
+import type { CustomerModelState, DiscountSegmentState, ShopModelState } from '../models/state.ts';
 import { DISCOUNT_TIERS, PERSON_CHANNELS, type DiscountTier, type PersonChannel } from '../models/types.ts';
 import type { DecideRequest, Decision, JourneyName } from '../workflows/types.ts';
 import type { VariantChanges } from '../db/schema-experiments.ts';
@@ -45,7 +45,7 @@ export function decideStep(inputs: DecisionInputs): { decision: Decision; model:
   const consented = Object.entries(inputs.context.consent).filter(([, granted]) => granted).map(([c]) => c).filter(isPerson);
   const model = decideAction({
     customer,
-    shop: { ...shop.state, discount: { ...shop.state.discount, guardrails: { ...shop.state.discount.guardrails, maxTier } } },
+    shop: withMaxTier(shop.state, maxTier),
     discount: inputs.discount,
     consents: channelsUnderPolicy(changes?.channelPolicy, consented),
     reachable: inputs.context.reachable.filter(isPerson),
@@ -74,8 +74,13 @@ export function decisionRecord(decision: Decision, model: ModelDecision, stage: 
   return { ...decision, model: { reasons: model.reasons, alternatives: model.alternatives, seed: model.seed, modelSendAt: model.sendAt, stage } };
 }
 
+/** The shop's model state with its guardrails' highest tier set to `maxTier` (a step's or a policy's). */
+export function withMaxTier(state: ShopModelState, maxTier: DiscountTier): ShopModelState {
+  return { ...state, discount: { ...state.discount, guardrails: { ...state.discount.guardrails, maxTier } } };
+}
+
 /** The highest tier both the shop and this journey step allow. A step that names none allows none. */
-function allowedMaxTier(shopMax: DiscountTier, stepMax: number | undefined): DiscountTier {
+export function allowedMaxTier(shopMax: DiscountTier, stepMax: number | undefined): DiscountTier {
   const cap = Math.min(shopMax, stepMax ?? 0);
   return [...DISCOUNT_TIERS].reverse().find((t) => t <= cap) ?? 0;
 }

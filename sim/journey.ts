@@ -9,6 +9,8 @@ import type { DiscountTier, PersonChannel } from '../models/index.ts';
 import { CART_SECOND_TOUCH_MAX_DISCOUNT } from '../workflows/types.ts';
 
 export const CART_TIMING = DEFAULT_TIMING['cart-abandon'];
+/** How long after its first touch ended the cart journey makes its second (0: it has none). */
+export const CART_SECOND_TOUCH_DELAY_MS = CART_TIMING.secondTouchDelayMs ?? 0;
 /** workflows/cart-abandon.ts: the first touch offers no discount, the second up to this tier. */
 export const CART_SECOND_TOUCH_MAX_TIER = CART_SECOND_TOUCH_MAX_DISCOUNT as DiscountTier;
 /** The shops table's default quiet hours (21:00–08:00 local), which the re-check applies. */

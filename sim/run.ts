@@ -4,7 +4,7 @@
 
 import type { PersonChannel } from '../models/index.ts';
 import { CALIBRATION as C } from './calibration.ts';
-import { CART_SECOND_TOUCH_MAX_TIER, CART_TIMING, recheckSendTime, type PriorSend } from './journey.ts';
+import { CART_SECOND_TOUCH_DELAY_MS, CART_SECOND_TOUCH_MAX_TIER, CART_TIMING, recheckSendTime, type PriorSend } from './journey.ts';
 import { emptyTally, type Tally } from './metrics.ts';
 import type { Policy, SendOutcome } from './policy.ts';
 import { cartShocks, touchShocks } from './random.ts';
@@ -162,7 +162,7 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
     /** The first order so far: organic, or from a message sent (an order can only follow its message). */
     const firstOrder = () => Math.min(organic ?? Infinity, ...sent.map((m) => m.r.orderMs ?? Infinity));
     const unsubscribedSince = (t: number) => Object.values(unsubscribedAt[cart.customer]!).some((u) => u !== undefined && u > cart.atMs && u <= t);
-    const touches = options.secondTouch === false || CART_TIMING.secondTouchDelayMs === undefined ? 1 : 2;
+    const touches = options.secondTouch === false || CART_SECOND_TOUCH_DELAY_MS === 0 ? 1 : 2;
     let touchAtMs = decideAtMs;
     for (let step = 1; step <= touches; step++) {
       const t: TouchTrace = step === 1 ? trace : { decided: false, action: null, sentAtMs: null, skip: null, clicked: false };
@@ -188,7 +188,7 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
       t.decided = true;
       if (!action) {
         t.skip = 'no_action';
-        touchAtMs += CART_TIMING.secondTouchDelayMs ?? 0;
+        touchAtMs += CART_SECOND_TOUCH_DELAY_MS;
         continue;
       }
       t.action = { ...action };
@@ -201,7 +201,7 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
       }
       if (!verdict.ok || !eligible.includes(action.channel) || unsubscribedBy(cart.customer, action.channel, verdict.atMs)) {
         t.skip = verdict.ok ? 'consent_withdrawn' : verdict.reason;
-        touchAtMs = (verdict.ok ? verdict.atMs : verdict.lastCheckMs) + (CART_TIMING.secondTouchDelayMs ?? 0);
+        touchAtMs = (verdict.ok ? verdict.atMs : verdict.lastCheckMs) + CART_SECOND_TOUCH_DELAY_MS;
         continue;
       }
       const sendAction = { ...action, sendAtMs: verdict.atMs };
@@ -220,7 +220,7 @@ export function runPolicy(world: World, policy: Policy, options: RunOptions = {}
       t.sentAtMs = verdict.atMs;
       t.clicked = r.clicked;
       if (r.unsubscribed) unsubscribedAt[cart.customer]![action.channel] = verdict.atMs + 30 * 60_000;
-      touchAtMs = verdict.atMs + (CART_TIMING.secondTouchDelayMs ?? 0);
+      touchAtMs = verdict.atMs + CART_SECOND_TOUCH_DELAY_MS;
     }
 
     const order = firstOrder();

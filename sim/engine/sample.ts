@@ -14,8 +14,8 @@ import { routeEvent } from '../../journeys/router.ts';
 import { recordDispatchOutcome } from '../../channels/feedback.ts';
 import { createJourneyHarness, type JourneyHarness } from '../../test/temporal.ts';
 import { journeyStatusQuery } from '../../workflows/signals.ts';
-import type { JourneyResult } from '../../workflows/types.ts';
-import { CART_TIMING } from '../journey.ts';
+import type { JourneyResult, JourneyStatusView } from '../../workflows/types.ts';
+import { CART_SECOND_TOUCH_DELAY_MS, CART_TIMING } from '../journey.ts';
 import { cartShocks, touchShocks } from '../random.ts';
 import { organicOrderMs, realize } from '../response.ts';
 import { runPolicy, type CartTrace, type TouchTrace } from '../run.ts';
@@ -31,7 +31,7 @@ const DAY = 24 * 60 * MINUTE;
 const JOURNEY_STEP_TIMEOUT_MS = 120_000;
 
 /** One touch of the engine's journey: its stored decision and what went out. */
-export type EngineTouch = { decision: unknown; channel: string | null; sentAtMs: number | null; tier: number };
+export type EngineTouch = { decision: StoredDecision | null; channel: string | null; sentAtMs: number | null; tier: number };
 /** The first touch's fields, the second touch (null: not reached), how the journey ended and how many messages it sent. */
 export type EngineCart = EngineTouch & { cartId: string; workflowId: string; reason: string | null; customer: number; outcome: JourneyResult['outcome']; sends: number; orderMs: number | null;
   second: EngineTouch | null;
@@ -139,7 +139,7 @@ async function runOneCart(h: JourneyHarness, world: World, c: SimCustomer, cart:
     const touch: EngineTouch = { decision, channel: null, sentAtMs: null, tier: 0 };
     touches.push(touch);
     if (!decision || decision.action !== 'send' || !decision.channel) {
-      touchAt += CART_TIMING.secondTouchDelayMs!;
+      touchAt += CART_SECOND_TOUCH_DELAY_MS;
       continue;
     }
     const sendAtMs = Date.parse(decision.sendAt);
@@ -147,7 +147,7 @@ async function runOneCart(h: JourneyHarness, world: World, c: SimCustomer, cart:
     await sleepTo(sendAtMs + MINUTE);
     await awaitSendOrEnd(h, workflowId, sendAtMs);
     const sent = await dispatchOf(h, workflowId, step);
-    touchAt = sendAtMs + CART_TIMING.secondTouchDelayMs!;
+    touchAt = sendAtMs + CART_SECOND_TOUCH_DELAY_MS;
     if (sent?.status !== 'sent') continue;
     Object.assign(touch, { channel: decision.channel, sentAtMs: sendAtMs, tier: decision.discountTier });
     const earlier = touches.filter((t) => t !== touch && t.sentAtMs !== null);
@@ -178,7 +178,8 @@ async function dispatchOf(h: JourneyHarness, workflowId: string, step: number) {
   return row;
 }
 
-type StoredDecision = { action: string; channel: string | null; sendAt: string; discountTier: number };
+/** The fields of a stored decision (decisions.decision) the sample reads. */
+export type StoredDecision = { action: string; channel: string | null; sendAt: string; discountTier: number };
 
 async function storedDecision(h: JourneyHarness, workflowId: string, step: number): Promise<StoredDecision | null> {
   const [row] = await h.database.db.select({ decision: decisions.decision }).from(decisions).where(and(eq(decisions.workflowId, workflowId), eq(decisions.step, step)));
@@ -186,37 +187,36 @@ async function storedDecision(h: JourneyHarness, workflowId: string, step: numbe
 }
 
 /**
- * The step's stored decision, once the journey has made it. Activities run in real time while the
- * server's clock is skipped: on a loaded machine the decision may come seconds after its instant.
+ * Polls the journey until `probe` answers. Activities run in real time while the server's clock is
+ * skipped: on a loaded machine a step may complete seconds after its instant, and reading too early would
+ * count it as not done, the world would not answer it, and later decisions would see other evidence than
+ * the fast path's.
  */
-async function awaitDecision(h: JourneyHarness, workflowId: string, step: number): Promise<StoredDecision | null> {
+async function pollJourney<T>(h: JourneyHarness, workflowId: string, waitingFor: string, probe: (status: JourneyStatusView) => Promise<{ done: T } | null>): Promise<T> {
   const handle = h.env.client.workflow.getHandle(workflowId);
   for (const deadline = Date.now() + JOURNEY_STEP_TIMEOUT_MS; ; ) {
-    const decision = await storedDecision(h, workflowId, step);
-    if (decision) return decision;
     const status = await handle.query(journeyStatusQuery);
-    // Ended, or skipped this step without deciding (a stop before it): nothing to read.
-    if (status.state === 'done' || status.skipReasons.some((s) => s.step === step)) return null;
-    if (Date.now() > deadline) throw new Error(`journey ${workflowId} is still "${status.state}" ${JOURNEY_STEP_TIMEOUT_MS / 1000} s after step ${step} was due: it neither decided nor ended`);
+    const answer = await probe(status);
+    if (answer) return answer.done;
+    if (Date.now() > deadline) throw new Error(`journey ${workflowId} is still "${status.state}" ${JOURNEY_STEP_TIMEOUT_MS / 1000} s after ${waitingFor}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-/**
- * Waits until the journey has sent (or ended, or deferred the send). Reading the dispatch before it is
- * done would count the touch as not sent, the world would not answer it, and every later decision would
- * see other evidence than the fast path's.
- */
-async function awaitSendOrEnd(h: JourneyHarness, workflowId: string, sendAtMs: number): Promise<void> {
-  const handle = h.env.client.workflow.getHandle(workflowId);
-  for (const deadline = Date.now() + JOURNEY_STEP_TIMEOUT_MS; ; ) {
-    const status = await handle.query(journeyStatusQuery);
-    if (status.state === 'awaiting-conversion' || status.state === 'done') return;
-    // A re-check that deferred the send (quiet hours, a cap) sleeps past this instant: not sent now.
-    if (status.state === 'sleeping' && status.nextStepAt !== null && Date.parse(status.nextStepAt) > sendAtMs + MINUTE) return;
-    if (Date.now() > deadline) throw new Error(`journey ${workflowId} is still "${status.state}" ${JOURNEY_STEP_TIMEOUT_MS / 1000} s after its send instant: it neither sent nor ended`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** The step's stored decision once the journey has made it; null if the journey ended or skipped the step without deciding. */
+function awaitDecision(h: JourneyHarness, workflowId: string, step: number): Promise<StoredDecision | null> {
+  return pollJourney(h, workflowId, `step ${step} was due: it neither decided nor ended`, async (status) => {
+    const decision = await storedDecision(h, workflowId, step);
+    if (decision) return { done: decision };
+    return status.state === 'done' || status.skipReasons.some((s) => s.step === step) ? { done: null } : null;
+  });
+}
+
+/** Waits until the journey has sent, ended, or deferred the send (a re-check sleeping past the instant: quiet hours, a cap). */
+function awaitSendOrEnd(h: JourneyHarness, workflowId: string, sendAtMs: number): Promise<void> {
+  return pollJourney(h, workflowId, 'its send instant: it neither sent nor ended', async (status) =>
+    status.state === 'awaiting-conversion' || status.state === 'done' || (status.state === 'sleeping' && status.nextStepAt !== null && Date.parse(status.nextStepAt) > sendAtMs + MINUTE)
+      ? { done: undefined } : null);
 }
 
 /** The fast path on the same carts at the same instants: each customer's one cart, nothing else. */
@@ -232,7 +232,7 @@ function compare(engine: readonly EngineCart[], fast: readonly CartTrace[]): Car
   return engine.map((e) => {
     const f = fast.find((t) => t.cartId === e.cartId)!;
     const touchChecks = (label: string, ft: TouchTrace | null, et: EngineTouch | null): { decision: [boolean, string][]; delivery: [boolean, string][] } => {
-      const d = (et?.decision ?? null) as { action?: string; channel?: string | null; sendAt?: string; discountTier?: number } | null;
+      const d = et?.decision ?? null;
       const engineSends = d?.action === 'send';
       const fastSends = ft?.action != null;
       return {

@@ -8,7 +8,7 @@
 // option); stage thresholds are refitted from repeat-purchase gaps with it.
 // Ablations switch one model off at its input, never by re-implementing a choice.
 
-import { URGENCY_HALF_LIFE_HOURS } from '../../learning/decide-core.ts';
+import { allowedMaxTier, URGENCY_HALF_LIFE_HOURS, withMaxTier } from '../../learning/decide-core.ts';
 import { applyRefit, refitShop } from '../../models/refit.ts';
 import {
   classifyStage,
@@ -71,8 +71,7 @@ export function cartContents(discount: boolean): ContentCandidate[] {
 export function nextbestShop(): ShopModelState {
   const shop = defaultShopModelState();
   shop.channelCostsMinor = { ...shop.channelCostsMinor, ...C.costMinor };
-  shop.discount.guardrails = { ...shop.discount.guardrails, maxTier: CART_DECIDE.maxDiscountTier };
-  return shop;
+  return withMaxTier(shop, CART_DECIDE.maxDiscountTier);
 }
 
 export class NextbestPolicy implements Policy {
@@ -114,7 +113,8 @@ export class NextbestPolicy implements Policy {
     const channels = this.on.channel ? ctx.eligible : first ? [first] : [];
     const decision = decideAction({
       customer: this.on.sendTime ? customer : { ...customer, sendTime: {}, siteActivity: null },
-      shop: withTierCap(this.on.sendTime ? this.shop : { ...this.shop, sendTime: withoutHabit(this.shop.sendTime) }, ctx.maxTier),
+      // The step's tier cap as learning/decide-core.ts applies it: the lower of the shop's and the step's.
+      shop: withMaxTier(this.on.sendTime ? this.shop : { ...this.shop, sendTime: withoutHabit(this.shop.sendTime) }, allowedMaxTier(this.shop.discount.guardrails.maxTier, ctx.maxTier)),
       discount,
       consents: channels,
       reachable: channels,
@@ -165,12 +165,6 @@ export class NextbestPolicy implements Policy {
     this.shop = applyRefit(this.shop, refitShop(this.customers.values(), nowMs, { halfLifeDays: this.shop.halfLifeDays }, this.segments.values()));
     this.thresholds = fitStageThresholds(repeatPurchaseGaps([...this.orders.values()].map((os) => os.map((o) => o.at))));
   }
-}
-
-/** The shop's state with the step's tier cap, as learning/decide-core.ts passes it (the lower of the shop's and the step's). */
-function withTierCap(shop: ShopModelState, stepMax: DiscountTier): ShopModelState {
-  const maxTier = Math.min(shop.discount.guardrails.maxTier, stepMax) as DiscountTier;
-  return { ...shop, discount: { ...shop.discount, guardrails: { ...shop.discount.guardrails, maxTier } } };
 }
 
 /** The shop's send-time state with no curve to follow (the send-time ablation): no population curve, no site habit. */
