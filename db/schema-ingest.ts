@@ -1,10 +1,36 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { importRuns, shops } from './schema.ts';
 
-// Ingest's own bookkeeping: the trigger outbox (journeys/outbox*.ts) and the rows a bulk import refused.
+// Ingest's own bookkeeping: the queue of accepted events (ingest/queue*.ts), the trigger outbox
+// (journeys/outbox*.ts) and the rows a bulk import refused.
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * Events accepted by the high-volume endpoints (Segment's track, identify and batch), validated and in
+ * canonical form, waiting for the queue processor to store them through the entry path
+ * (ingest/queue-processor.ts), which deletes them in the same transaction. The unique key makes a
+ * message resent while it waits a duplicate. No foreign key to shops, as for events (its per-row check
+ * costs as much as the insert); a removed shop's queued events go with it (migration 0012's trigger).
+ */
+export const ingestQueue = pgTable(
+  'ingest_queue',
+  {
+    /** Arrival order within the shop: the processor stores a shop's events in this order. */
+    id: bigserial('id', { mode: 'number' }).notNull(),
+    shopId: text('shop_id').notNull(),
+    source: text('source').notNull(),
+    eventId: text('event_id').notNull(),
+    /** The canonical event as JSON, or its PII-key ciphertext when it names an e-mail or phone (no JSON starts with `v1.`). */
+    event: text('event').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'ingest_queue_pkey', columns: [t.shopId, t.id] }),
+    uniqueIndex('ingest_queue_event_idx').on(t.shopId, t.source, t.eventId),
+  ],
+);
 
 export type OutboxStatus = 'pending' | 'firing' | 'fired' | 'coalesced' | 'dead';
 

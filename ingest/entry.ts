@@ -165,17 +165,7 @@ export type AfterStore = (tx: Tx, results: EntryResult[]) => Promise<void>;
 export async function applyEvents(deps: EntryDeps, shopId: string, source: string, batch: CanonicalEvent[], afterStore?: AfterStore): Promise<EntryResult[]> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.database.db.transaction(async (tx) => {
-        let results: EntryResult[];
-        try {
-          results = await tx.transaction((sp) => storeBatch(sp, deps, shopId, source, batch));
-        } catch (error) {
-          if (isRetryable(error) || isDatabaseUnavailable(error)) throw error;
-          results = await storeOneByOne(tx, deps, shopId, source, batch);
-        }
-        await afterStore?.(tx, results);
-        return results;
-      });
+      return await deps.database.db.transaction((tx) => applyEventsIn(tx, deps, shopId, source, batch, afterStore));
     } catch (error) {
       // Each race lost means a concurrent request got through; under load a request naming many new
       // visitors can lose several in a row (one every attempt while the others create theirs).
@@ -186,6 +176,23 @@ export async function applyEvents(deps: EntryDeps, shopId: string, source: strin
       throw error;
     }
   }
+}
+
+/**
+ * applyEvents' work inside the caller's transaction (the queue processor's, which also deletes the
+ * events it stored): set-wise under a savepoint, event by event if that meets an unexpected database
+ * error. A retryable error or an unreachable database is thrown for the caller to retry the transaction.
+ */
+export async function applyEventsIn(tx: Tx, deps: EntryDeps, shopId: string, source: string, batch: CanonicalEvent[], afterStore?: AfterStore): Promise<EntryResult[]> {
+  let results: EntryResult[];
+  try {
+    results = await tx.transaction((sp) => storeBatch(sp, deps, shopId, source, batch));
+  } catch (error) {
+    if (isRetryable(error) || isDatabaseUnavailable(error)) throw error;
+    results = await storeOneByOne(tx, deps, shopId, source, batch);
+  }
+  await afterStore?.(tx, results);
+  return results;
 }
 
 /** Each event under its own savepoint: what one event's failure rolls back is that event alone. */

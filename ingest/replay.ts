@@ -6,6 +6,7 @@ import { canonicalEvent } from './canonical.ts';
 import { zodFieldErrors } from './adapter.ts';
 import type { EntryDeps } from './entry.ts';
 import { ingestEvents } from './pipeline.ts';
+import { QUEUED_ENDPOINT } from './queue-processor.ts';
 import { segmentBatchToCanonical, segmentToCanonical } from './segment.ts';
 import { shopifyToCanonical } from './shopify.ts';
 import { wooToCanonical } from './woocommerce.ts';
@@ -56,9 +57,10 @@ function adapt(row: Rejected, body: unknown, currency: string): { source: string
   }
   if (path.startsWith('/v1/webhooks/shopify/')) return { source: 'shopify', result: shopifyToCanonical(row.headers['x-shopify-topic'] ?? '(missing)', body, options) };
   if (path.startsWith('/v1/webhooks/woocommerce/')) return { source: 'woocommerce', result: wooToCanonical(row.headers['x-wc-webhook-topic'] ?? '(missing)', body, options) };
-  if (path === '/v1/events') {
+  if (path === '/v1/events' || path === QUEUED_ENDPOINT) {
+    // A queued event the entry path refused is kept as its canonical event, with the source it came from.
     const parsed = canonicalEvent.safeParse(body);
-    return { source: 'api', result: parsed.success ? { ok: true, events: [parsed.data] } : { ok: false, errors: zodFieldErrors(parsed.error) } };
+    return { source: path === QUEUED_ENDPOINT ? row.source : 'api', result: parsed.success ? { ok: true, events: [parsed.data] } : { ok: false, errors: zodFieldErrors(parsed.error) } };
   }
   return null;
 }

@@ -1,6 +1,8 @@
+import { drainQueue } from './queue-processor.ts';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.ts';
+import type { ApiContext } from '../api/context.ts';
 import type { Database } from '../db/client.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createMetrics } from '../lib/metrics.ts';
@@ -185,12 +187,17 @@ export function wooOrder(o: { id: number; customerId: number; email: string; sta
 }
 
 /** The HTTP API over a test database, with a Temporal client (real, or one that reaches nothing). */
-export function testApi(database: Database, temporal?: Client, taskQueue = 'q'): { app: FastifyInstance; cipher: PiiCipher } {
+export function testApi(database: Database, temporal?: Client, taskQueue = 'q', ingestQueue?: ApiContext['ingestQueue']): { app: FastifyInstance; cipher: PiiCipher } {
   const cipher = new PiiCipher('cd'.repeat(32));
   const client = temporal ?? new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 300 }) });
   const app = buildApi({
     config: { TEMPORAL_TASK_QUEUE: taskQueue, JOURNEY_TIME_SCALE: 1, WORKER_METRICS_PORT: 9464 },
     database, temporal: client, cipher, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), metrics: createMetrics(),
+    ...(ingestQueue ? { ingestQueue } : {}),
   });
   return { app, cipher };
 }
+
+/** Stores everything the Segment endpoints queued, as the queue processor would (tests run none in the background). */
+export const storeQueued = (database: Database, cipher: PiiCipher): Promise<number> =>
+  drainQueue({ database, cipher, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent') });

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import { journeys } from '../db/schema.ts';
+import { drainShop } from '../ingest/queue-processor.ts';
 import type { PiiCipher } from '../lib/pii.ts';
 import { deleteCustomerData, personKeys } from './customer-data.ts';
 
@@ -12,14 +13,17 @@ export interface EraseResult {
 }
 
 /**
- * Erases a customer on request: their running journeys are cancelled first (so none can send or
- * write again), then every row about them is deleted in one transaction, audience memberships
- * included. Suppressed addresses stay suppressed: they are keyed hashes, kept so we never message
+ * Erases a customer on request: the shop's queued events are stored first (one of them may be the
+ * customer's, and would otherwise be stored after the erase), their running journeys are cancelled
+ * (so none can send or write again), then every row about them is deleted in one transaction, audience
+ * memberships included. Suppressed addresses stay suppressed: they are keyed hashes, kept so we never message
  * an address that bounced or complained.
  */
-export async function eraseCustomer(deps: { db: Db; cipher: PiiCipher; temporal: Client }, shopId: string, customerId: string): Promise<EraseResult> {
-  const keys = await personKeys(deps.db, shopId, customerId);
-  const running = await deps.db.select({ id: journeys.workflowId }).from(journeys)
+export async function eraseCustomer(deps: { database: Database; cipher: PiiCipher; temporal: Client }, shopId: string, customerId: string): Promise<EraseResult> {
+  await drainShop(deps, shopId);
+  const db = deps.database.db;
+  const keys = await personKeys(db, shopId, customerId);
+  const running = await db.select({ id: journeys.workflowId }).from(journeys)
     .where(and(eq(journeys.shopId, shopId), inArray(journeys.customerId, keys), eq(journeys.status, 'running')));
   const journeysCancelled: string[] = [];
   for (const { id } of running) {
@@ -31,6 +35,6 @@ export async function eraseCustomer(deps: { db: Db; cipher: PiiCipher; temporal:
       if ((error as Error).name !== 'WorkflowNotFoundError') throw error;
     }
   }
-  const rowsRemoved = await deleteCustomerData(deps.db, deps.cipher, shopId, customerId);
+  const rowsRemoved = await deleteCustomerData(db, deps.cipher, shopId, customerId);
   return { customerId, journeysCancelled, rowsRemoved };
 }

@@ -26,7 +26,7 @@ runCli(HELP, async (argv) => {
     if (values.export) return console.log(JSON.stringify(await collectCustomerData(database.db, cipher, values.shop, customerId), null, 2));
     const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}` });
     try {
-      const result = await eraseCustomer({ db: database.db, cipher, temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) }, values.shop, customerId);
+      const result = await eraseCustomer({ database, cipher, temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }) }, values.shop, customerId);
       const rows = Object.entries(result.rowsRemoved).filter(([, n]) => n > 0).map(([t, n]) => `${t}:${n}`).join(' ');
       console.log(`erased ${customerId}: journeys cancelled ${result.journeysCancelled.length}; rows removed ${rows || 'none'}`);
     } finally {

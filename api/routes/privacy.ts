@@ -27,7 +27,7 @@ export function privacyRoutes(ctx: ApiContext): FastifyPluginAsync {
     app.delete<Params>('/v1/privacy/customers/:customerId', admin, async (request, reply) => {
       const customerId = await customerOf(request);
       if (!customerId) return reply.code(404).send(notFound);
-      const result = await eraseCustomer({ db: ctx.database.db, cipher: ctx.cipher, temporal: ctx.temporal }, request.principal!.shopId, customerId);
+      const result = await eraseCustomer({ database: ctx.database, cipher: ctx.cipher, temporal: ctx.temporal }, request.principal!.shopId, customerId);
       ctx.logger.info({ shopId: request.principal!.shopId, customerId, journeysCancelled: result.journeysCancelled.length }, 'customer erased on request');
       return result;
     });

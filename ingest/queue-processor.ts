@@ -1,0 +1,204 @@
+import { sql } from 'drizzle-orm';
+import { rejectedPayloads } from '../db/schema.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { Metrics } from '../lib/metrics.ts';
+import { piiLookupHashes } from '../lib/pii.ts';
+import type { CanonicalEvent } from './canonical.ts';
+import { applyEventsIn, type EntryDeps } from './entry.ts';
+import { isRetryable } from './errors.ts';
+import type { Tx } from './identity.ts';
+import { queueTriggersOf, summarise } from './pipeline.ts';
+import { unsealEvent } from './queue.ts';
+import { run } from './sql-rows.ts';
+
+// The storing half of staged ingest: queued events go through the one entry path (ingest/entry.ts),
+// their journey triggers into the outbox, and their queue rows are deleted, all in one transaction.
+// One processor at a time per shop (a transaction-scoped advisory lock), so a shop's events are stored
+// in the order they were queued; any number of processes may run one.
+
+/** The endpoint recorded for a queued event the entry path refused (ingest/replay.ts replays it as canonical). */
+export const QUEUED_ENDPOINT = '(ingest queue)';
+/** Advisory-lock class of the per-shop processing lock (the second key is the shop's hash). */
+const LOCK_CLASS = 7_305;
+const MAX_ATTEMPTS = 30;
+
+export interface QueueProcessorDeps extends EntryDeps {
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+export interface QueueOptions {
+  /** Events stored per shop per transaction: larger batches amortise the statements of a request. */
+  batchSize: number;
+  /** Pause between rounds when the queue was empty (a nudge from this process's API ends it early). */
+  pollMs: number;
+  /** Queued events over which the Segment endpoints answer 429 instead of queueing more (runtime/stack.ts). */
+  maxBacklog: number;
+}
+
+export const QUEUE_DEFAULTS: QueueOptions = { batchSize: 2_500, pollMs: 100, maxBacklog: 200_000 };
+
+export interface RoundResult {
+  /** Queue rows taken (stored, duplicate or refused). */
+  processed: number;
+  /** Shops skipped because another processor holds them. */
+  busy: number;
+}
+
+/** Shops with queued events: a loose index scan over the queue's primary key (one probe per shop). */
+const queuedShops = async (deps: EntryDeps): Promise<string[]> =>
+  (await run<{ shop: string }>(deps.database.db, sql`with recursive s(shop) as (
+      select min(shop_id) from ingest_queue
+      union all select (select min(shop_id) from ingest_queue where shop_id > s.shop) from s where s.shop is not null)
+    select shop from s where shop is not null`)).map((r) => r.shop);
+
+/** One round: the oldest `batchSize` queued events of every shop this processor can lock. */
+export async function processQueued(deps: QueueProcessorDeps, options: Partial<QueueOptions> = {}): Promise<RoundResult> {
+  const { batchSize } = { ...QUEUE_DEFAULTS, ...options };
+  const round: RoundResult = { processed: 0, busy: 0 };
+  for (const shopId of await queuedShops(deps)) {
+    const n = await processShop(deps, shopId, batchSize);
+    if (n === null) round.busy++;
+    else round.processed += n;
+  }
+  return round;
+}
+
+/** Processes rounds until the queue is empty (tests, imports of a backlog, benches). */
+export async function drainQueue(deps: QueueProcessorDeps, options: Partial<QueueOptions> = {}): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const round = await processQueued(deps, options);
+    total += round.processed;
+    if (round.processed === 0 && round.busy === 0) return total;
+    if (round.processed === 0) await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Stores everything a shop has queued now, waiting for another processor that holds it (an erase runs
+ * this first, so no event of the customer is stored after it).
+ */
+export async function drainShop(deps: QueueProcessorDeps, shopId: string, options: Partial<QueueOptions> = {}): Promise<number> {
+  const { batchSize } = { ...QUEUE_DEFAULTS, ...options };
+  let total = 0;
+  for (;;) {
+    const n = await processShop(deps, shopId, batchSize);
+    if (n === 0) return total;
+    if (n === null) await new Promise((r) => setTimeout(r, 20));
+    else total += n;
+  }
+}
+
+/** Stores a shop's oldest queued events; null when another processor holds the shop. */
+async function processShop(deps: QueueProcessorDeps, shopId: string, limit: number): Promise<number | null> {
+  for (let attempt = 1; ; attempt++) {
+    const counted: { source: string; results: Parameters<typeof summarise>[2]; triggers: number }[] = [];
+    try {
+      const n = await deps.database.db.transaction(async (tx) => {
+        counted.length = 0;
+        const [lock] = await run<{ got: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${LOCK_CLASS}, hashtext(${shopId})) as got`);
+        if (!lock?.got) return null;
+        const rows = await run<{ id: string | number; source: string; eventId: string; event: string }>(tx,
+          sql`select id, source, event_id as "eventId", event from ingest_queue where shop_id = ${shopId} order by id limit ${limit}`);
+        if (rows.length === 0) return 0;
+        // Consecutive events of one source are stored together, in queue order.
+        let start = 0;
+        while (start < rows.length) {
+          let end = start;
+          while (end < rows.length && rows[end]!.source === rows[start]!.source) end++;
+          const run_ = rows.slice(start, end);
+          counted.push(await storeRun(tx, deps, shopId, run_[0]!.source, run_));
+          start = end;
+        }
+        await run(tx, sql`delete from ingest_queue where shop_id = ${shopId} and id = any(${sql.param(rows.map((r) => String(r.id)))}::text[]::bigint[])`);
+        return rows.length;
+      });
+      for (const c of counted) summarise(deps, c.source, c.results, c.triggers);
+      return n;
+    } catch (error) {
+      if (attempt < MAX_ATTEMPTS && isRetryable(error)) {
+        await new Promise((r) => setTimeout(r, Math.min(50, 5 * attempt) * Math.random()));
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/** One source's run of queued events through the entry path; what it refuses is kept with the reason. */
+async function storeRun(tx: Tx, deps: QueueProcessorDeps, shopId: string, source: string, rows: { eventId: string; event: string }[]) {
+  const events: CanonicalEvent[] = [];
+  const unreadable: { row: (typeof rows)[number]; error: string }[] = [];
+  for (const row of rows) {
+    try {
+      events.push(unsealEvent(deps.cipher, row.event));
+    } catch (error) {
+      unreadable.push({ row, error: `the queued event cannot be read (was PII_ENCRYPTION_KEY changed?): ${(error as Error).message}` });
+    }
+  }
+  const queued = { n: 0 };
+  const results = await applyEventsIn(tx, deps, shopId, source, events, queueTriggersOf(shopId, source, queued));
+  const refused = results.flatMap((r, i) => (r.ok ? [] : [{ event: events[i]!, error: r.error }]));
+  if (refused.length || unreadable.length) {
+    const kept = [
+      ...refused.map(({ event, error }) => ({ text: JSON.stringify(event), encrypted: false, field: `(${event.type} ${event.eventId})`, error })),
+      ...unreadable.map(({ row, error }) => ({ text: row.event, encrypted: !row.event.startsWith('{'), field: `(event ${row.eventId})`, error })),
+    ];
+    await tx.insert(rejectedPayloads).values(kept.map((k) => ({
+      shopId, source, endpoint: QUEUED_ENDPOINT, status: 422,
+      reason: { code: 'not_stored', message: 'accepted, then refused by the entry path', errors: [{ field: k.field, message: k.error }] },
+      // Kept as the rejections of the endpoints are: encrypted, found for an erase by the look-up hashes.
+      body: k.encrypted ? k.text : deps.cipher.encrypt(k.text), bodyEncrypted: true,
+      piiHashes: k.encrypted ? [] : piiLookupHashes(deps.cipher, k.text),
+    })));
+    for (const _ of kept) deps.metrics?.eventsRejected.inc({ source, status: '422' });
+  }
+  return { source, results, triggers: queued.n };
+}
+
+export interface QueueProcessor {
+  /** Starts a round now (the API calls it after queueing, so events are stored within moments). */
+  nudge(): void;
+  /** Finishes the round in flight and stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs rounds until stopped: back to back while a round finds work, otherwise after pollMs or a nudge.
+ * A failed round (database away) is logged and retried after a pause; it never stops the loop.
+ */
+export function startQueueProcessor(deps: QueueProcessorDeps, options: Partial<QueueOptions> = {}): QueueProcessor {
+  const o = { ...QUEUE_DEFAULTS, ...options };
+  let stopping = false;
+  let nudged = false;
+  let wake: (() => void) | null = null;
+  const pause = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(() => { wake = null; resolve(); }, ms);
+    wake = () => { clearTimeout(timer); wake = null; resolve(); };
+  });
+  const loop = (async () => {
+    while (!stopping) {
+      try {
+        nudged = false;
+        const round = await processQueued(deps, o);
+        // Another process holding the only shop with work: look again soon, not at once.
+        if (round.processed === 0 && !nudged && !stopping) await pause(round.busy > 0 ? Math.min(50, o.pollMs) : o.pollMs);
+      } catch (error) {
+        deps.logger?.error({ err: error }, 'ingest queue round failed; retrying');
+        if (!stopping) await pause(Math.max(o.pollMs, 1_000));
+      }
+    }
+  })();
+  return {
+    nudge() {
+      nudged = true;
+      (wake as (() => void) | null)?.();
+    },
+    async stop() {
+      stopping = true;
+      (wake as (() => void) | null)?.();
+      await loop;
+    },
+  };
+}
