@@ -3,11 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../db/client.ts';
 import { events, shops } from '../db/schema.ts';
-import { triggerOutbox } from '../db/schema-ingest.ts';
+import { ingestQueue, triggerOutbox } from '../db/schema-ingest.ts';
 import { createApiKey } from '../lib/api-keys.ts';
 import { createTestDatabase } from '../test/db.ts';
 import { maxInFlightFromEnv } from './guards.ts';
-import { testApi } from './test-payloads.ts';
+import { storeQueued, testApi } from './test-payloads.ts';
 
 // Overload and outage answers of the ingest routes: 429 over the in-flight limit, 503 when the
 // database cannot be reached, both with Retry-After, and nothing of a refused request stored.
@@ -16,22 +16,26 @@ const SHOP = 'shop-guards';
 let database: Database;
 let app: FastifyInstance;
 let key: string;
+let cipher: Parameters<typeof storeQueued>[1];
 
 beforeAll(async () => {
   process.env.INGEST_MAX_IN_FLIGHT = '1';
   database = await createTestDatabase();
-  ({ app } = testApi(database));
+  ({ app, cipher } = testApi(database));
   await database.db.insert(shops).values({ id: SHOP, name: 'Guards', currency: 'EUR' });
   key = await createApiKey(database.db, SHOP, ['ingest']);
-  // Database-side faults, at the moment a row is written: a slow insert, and the server going away
-  // (57P01 admin_shutdown, what Postgres sends its clients when it is stopped).
-  await database.rows(sql.raw(`create function nb_test_fault() returns trigger language plpgsql as $$
-    begin
-      if new.product_id = 'slow' then perform pg_sleep(0.8); end if;
-      if new.product_id = 'shutdown' then raise exception 'terminating connection due to administrator command' using errcode = '57P01'; end if;
-      return new;
-    end $$`));
-  await database.rows(sql.raw('create trigger nb_test_fault before insert on events for each row execute function nb_test_fault()'));
+  // Database-side faults, at the moment a row is written (the Segment batch endpoint writes the queue,
+  // the native one events): a slow insert, and the server going away (57P01 admin_shutdown, what
+  // Postgres sends its clients when it is stopped).
+  for (const [table, product] of [['events', 'new.product_id'], ['ingest_queue', "(new.event::jsonb)->>'productId'"]] as const) {
+    await database.rows(sql.raw(`create function nb_test_fault_${table}() returns trigger language plpgsql as $$
+      begin
+        if ${product} = 'slow' then perform pg_sleep(0.8); end if;
+        if ${product} = 'shutdown' then raise exception 'terminating connection due to administrator command' using errcode = '57P01'; end if;
+        return new;
+      end $$`));
+    await database.rows(sql.raw(`create trigger nb_test_fault before insert on ${table} for each row execute function nb_test_fault_${table}()`));
+  }
   await app.ready();
 });
 afterAll(async () => {
@@ -58,6 +62,7 @@ describe('ingest overload and outage answers', () => {
     expect(refused.json()).toMatchObject({ error: 'overloaded' });
     expect((await slow).statusCode).toBe(200);
     expect((await batch(view('p-2'))).statusCode).toBe(200);
+    await storeQueued(database, cipher);
     const stored = await database.db.select({ p: events.productId }).from(events).where(eq(events.shopId, SHOP));
     expect(stored.map((s) => s.p).sort()).toEqual(['p-2', 'slow']);
   });
@@ -68,6 +73,8 @@ describe('ingest overload and outage answers', () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.json()).toMatchObject({ error: 'database_unavailable' });
+    expect(await database.db.select().from(ingestQueue).where(eq(ingestQueue.shopId, SHOP))).toHaveLength(0);
+    await storeQueued(database, cipher);
     expect(await database.db.select().from(events).where(eq(events.productId, 'p-3'))).toHaveLength(0);
     expect(await database.rows(sql`select 1 from carts where id = 'c-outage'`)).toHaveLength(0);
     expect(await database.db.select().from(triggerOutbox).where(eq(triggerOutbox.shopId, SHOP))).toHaveLength(0);

@@ -41,6 +41,7 @@ const schema = z.object({
     .max(1, 'at most 1 (1 is real time)')
     .default(1),
   OUTBOX_DIR: optionalString,
+  INGEST_PROCESSING: z.enum(['api', 'separate'], 'api (the API process stores what it queues and fires journey triggers) or separate (only npm run ingest-worker processes do)').default('api'),
   MODEL_RETRAIN: z.enum(['weekly', 'daily'], 'weekly or daily: how often the scheduled retrain refits shop priors and recommenders').default('weekly'),
   RESEND_API_KEY: optionalString,
   TWILIO_ACCOUNT_SID: optionalString,

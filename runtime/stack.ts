@@ -13,6 +13,8 @@ import { sdkLogger } from '../workers/sdk-logger.ts';
 import { createJourneyWorker } from '../workers/worker.ts';
 import { isDatabaseUnavailable } from '../ingest/errors.ts';
 import { startOutboxDispatcher } from '../journeys/outbox-dispatcher.ts';
+import { QUEUE_DEFAULTS, startQueueProcessor, type QueueProcessor } from '../ingest/queue-processor.ts';
+import { watchQueueBacklog } from '../ingest/queue.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
 import { ensureSchedules } from './schedules.ts';
 
@@ -34,6 +36,11 @@ export interface Stack {
 export interface StackParts {
   worker: boolean;
   api: boolean;
+  /**
+   * Ingest's back half: the queue processor storing what the Segment endpoints queue, and the trigger
+   * outbox dispatcher firing journey triggers. Any number of processes may run it.
+   */
+  ingest: boolean;
 }
 
 /**
@@ -93,22 +100,33 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
       });
     }
 
+    // Ingest's back half, before the API so the API can nudge it.
+    let ingestQueue: QueueProcessor | null = null;
+    if (parts.ingest) {
+      const processor = startQueueProcessor({ database, cipher, logger, metrics });
+      ingestQueue = processor;
+      stoppers.push(() => processor.stop());
+      const dispatcher = startOutboxDispatcher({ temporal, database, taskQueue: config.TEMPORAL_TASK_QUEUE, timeScale: config.JOURNEY_TIME_SCALE, logger, metrics });
+      stoppers.push(() => dispatcher.stop());
+    }
+
     let api: FastifyInstance | null = null;
     let apiUrl: string | null = null;
     if (parts.api) {
+      // The Segment endpoints queue events: the API nudges its own processor, and refuses with 429
+      // while the queue is over its limit whoever processes it.
+      const backlog = watchQueueBacklog(database, QUEUE_DEFAULTS.maxBacklog);
       api = buildApi({
         config, database, temporal, cipher, logger, metrics,
+        ingestQueue: { nudge: () => ingestQueue?.nudge(), overloaded: backlog.overloaded },
         ...(parts.worker ? { temporalMetricsUrl: `http://${metricsBind}/metrics` } : {}),
       });
       await api.listen({ host: config.API_HOST, port: config.API_PORT });
       apiUrl = `http://${config.API_HOST}:${config.API_PORT}`;
       const a = api;
       stoppers.push(() => a.close());
-      // The API queues journey triggers with the events; its process fires them (any number may).
-      const dispatcher = startOutboxDispatcher({ temporal, database, taskQueue: config.TEMPORAL_TASK_QUEUE, timeScale: config.JOURNEY_TIME_SCALE, logger, metrics });
-      stoppers.push(() => dispatcher.stop());
     }
-    logger.info({ embedded: config.embedded, worker: parts.worker, api: apiUrl }, 'nextbest started');
+    logger.info({ embedded: config.embedded, worker: parts.worker, api: apiUrl, ingest: parts.ingest }, 'nextbest started');
     return {
       config, logger, metrics, database, cipher, temporal, devServer, worker, api, apiUrl,
       temporalUiUrl: devServer?.uiUrl ?? null,

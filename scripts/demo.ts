@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const config = parseConfig({ JOURNEY_TIME_SCALE: '0.002', LOG_LEVEL: 'warn', ...process.env });
   if (!config.embedded) throw new Error('the demo runs on the embedded stack: unset DATABASE_URL and TEMPORAL_ADDRESS');
-  const stack = await startStack(config, { worker: true, api: true });
+  const stack = await startStack(config, { worker: true, api: true, ingest: true });
   try {
     const { shopId, apiKey } = await seedDemoShop(stack.database.db);
     const run = Date.now().toString(36);

@@ -10,7 +10,7 @@ Ctrl-C or SIGTERM drains the worker and stops everything cleanly.`;
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) return console.log(HELP);
   const config = parseConfig();
-  const stack = await startStack(config, { worker: true, api: true });
+  const stack = await startStack(config, { worker: true, api: true, ingest: true });
   stopOnSignals(stack);
   console.log(`nextbest is running (${config.embedded ? 'embedded' : 'external services'})`);
   console.log(`  API          ${stack.apiUrl}   (health: /healthz, readiness: /readyz, metrics: /metrics)`);

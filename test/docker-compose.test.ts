@@ -9,17 +9,19 @@ const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.
 };
 
 describe('docker-compose.yml', () => {
-  it('describes Postgres, Temporal on Postgres, the Temporal UI, the worker and the API', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'temporal', 'temporal-ui', 'worker']);
+  it('describes Postgres, Temporal on Postgres, the Temporal UI, the journey worker, the ingest worker and the API', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'ingest-worker', 'postgres', 'temporal', 'temporal-ui', 'worker']);
     expect(compose.services.temporal?.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
     expect(compose.services['temporal-ui']?.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
   });
 
-  it('runs the worker and the API as separate processes on the npm scripts that exist', () => {
+  it('runs the workers and the API as separate processes on the npm scripts that exist', () => {
     const scripts = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(compose.services.worker?.command).toEqual(['npm', 'run', 'worker']);
+    expect(compose.services['ingest-worker']?.command).toEqual(['npm', 'run', 'ingest-worker']);
     expect(compose.services.api?.command).toEqual(['npm', 'run', 'api']);
     expect(scripts.worker).toBeDefined();
+    expect(scripts['ingest-worker']).toBeDefined();
     expect(scripts.api).toBeDefined();
     expect(existsSync(new URL('../Dockerfile', import.meta.url))).toBe(true);
     for (const volume of compose.services.postgres?.volumes ?? []) {
@@ -28,8 +30,8 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('gives the worker and the API a configuration our parser accepts, in production mode', () => {
-    for (const name of ['worker', 'api']) {
+  it('gives the workers and the API a configuration our parser accepts, in production mode', () => {
+    for (const name of ['worker', 'ingest-worker', 'api']) {
       const env = Object.fromEntries(
         Object.entries(compose.services[name]?.environment ?? {}).map(([k, v]) => [
           k,
@@ -42,6 +44,8 @@ describe('docker-compose.yml', () => {
       expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(config.DATABASE_URL).toMatch(/^postgres:\/\/.+@postgres:5432\//);
       for (const dep of ['postgres', 'temporal']) expect(compose.services[name]?.depends_on).toHaveProperty(dep);
+      // The API only accepts: the ingest worker stores what it queues.
+      if (name === 'api') expect(config.INGEST_PROCESSING).toBe('separate');
     }
   });
 });

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) return console.log(HELP);
   const config = parseConfig();
   if (config.embedded) throw new ConfigError([{ variable: 'TEMPORAL_ADDRESS / DATABASE_URL', expected: 'both set for a separate worker (or use npm start for the embedded stack)' }]);
-  const stack = await startStack(config, { worker: true, api: false });
+  const stack = await startStack(config, { worker: true, api: false, ingest: false });
   await ensureSearchAttributes(stack.temporal.connection, config.TEMPORAL_NAMESPACE);
   stopOnSignals(stack);
 }

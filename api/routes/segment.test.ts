@@ -5,13 +5,14 @@ import type { Database } from '../../db/client.ts';
 import { carts, consents, contacts, customerIdentities, events, orders, rejectedPayloads, shops } from '../../db/schema.ts';
 import { triggerOutbox } from '../../db/schema-ingest.ts';
 import { rejectedBody } from '../../ingest/replay.ts';
-import { testApi } from '../../ingest/test-payloads.ts';
+import { storeQueued, testApi } from '../../ingest/test-payloads.ts';
 import { createApiKey } from '../../lib/api-keys.ts';
 import type { PiiCipher } from '../../lib/pii.ts';
 import { createTestDatabase } from '../../test/db.ts';
 
 // Segment's tracking API as analytics.js and the server libraries send it: write key as Basic auth
-// user name, messages with messageId, context and e-commerce spec v2 properties.
+// user name, messages with messageId, context and e-commerce spec v2 properties. The endpoints validate
+// and queue; storeQueued runs the queue processor, as the API's own would moments later.
 
 const SHOP = 'shop-segment-api';
 let database: Database;
@@ -45,15 +46,20 @@ describe('Segment tracking API', () => {
     const added = await post('/v1/track', message({ type: 'track', event: 'Product Added', anonymousId: 'anon-seg-1',
       properties: { cart_id: 'cart-seg-1', product_id: 'sku-mug', sku: 'MUG-1', name: 'Stoneware mug', price: 18.5, quantity: 2, currency: 'EUR' } }));
     expect(added.statusCode).toBe(200);
+    expect(added.json()).toEqual({ status: 'accepted' });
+    // Accepted is queued, not yet stored.
+    expect(await database.db.select().from(carts).where(and(eq(carts.shopId, SHOP), eq(carts.id, 'cart-seg-1')))).toEqual([]);
+    expect(await storeQueued(database, cipher)).toBe(1);
     // Nobody can reach an anonymous visitor: their cart starts no journey yet.
-    expect(added.json()).toEqual({ status: 'accepted', triggersQueued: 0 });
+    expect(await database.db.select().from(triggerOutbox).where(eq(triggerOutbox.shopId, SHOP))).toEqual([]);
     const [cart] = await database.db.select().from(carts).where(and(eq(carts.shopId, SHOP), eq(carts.id, 'cart-seg-1')));
     expect(cart).toMatchObject({ valueMinor: 3700, currency: 'EUR', items: [{ productId: 'sku-mug', quantity: 2, priceMinor: 1850 }] });
 
     const identify = await post('/v1/identify', message({ type: 'identify', anonymousId: 'anon-seg-1', userId: 'user-seg-1',
       traits: { email: 'Grace.Hopper@Example.com', phone: '+49 151 12345678', email_opt_in: true, address: { country: 'DE' } } }));
+    expect(identify.json()).toEqual({ status: 'accepted' });
+    await storeQueued(database, cipher);
     // The visitor became a known customer: onboarding, and the cart they left starts its journey.
-    expect(identify.json()).toEqual({ status: 'accepted', triggersQueued: 2 });
     const [identity] = await database.db.select().from(customerIdentities).where(and(eq(customerIdentities.shopId, SHOP), eq(customerIdentities.sourceId, 'user:user-seg-1')));
     expect(identity!.customerId).toBe(cart!.customerId);
     const [contact] = await database.db.select().from(contacts).where(eq(contacts.customerId, cart!.customerId));
@@ -66,7 +72,7 @@ describe('Segment tracking API', () => {
     expect(queued.find((q) => q.kind === 'reachable')!.payload).toMatchObject({ customerId: cart!.customerId });
   });
 
-  it('stores a batch, counts duplicates, and names each refused message by field while keeping the good ones', async () => {
+  it('queues a batch, counts duplicates, and names each refused message by field while keeping the good ones', async () => {
     const good = [
       message({ type: 'track', event: 'Product Viewed', anonymousId: 'anon-seg-2', properties: { product_id: 507, price: '24.90', currency: 'eur' } }),
       message({ type: 'track', event: 'Order Completed', userId: 'user-seg-2', anonymousId: 'anon-seg-2',
@@ -76,6 +82,9 @@ describe('Segment tracking API', () => {
     const first = await post('/v1/batch', { batch: good, sentAt: new Date().toISOString() });
     expect(first.statusCode).toBe(200);
     expect(first.json()).toMatchObject({ success: true, accepted: 2, duplicates: 0, rejected: 0 });
+    // Resent while still queued: a duplicate.
+    expect((await post('/v1/batch', { batch: good.slice(0, 1) })).json()).toMatchObject({ success: true, accepted: 0, duplicates: 1 });
+    expect(await storeQueued(database, cipher)).toBe(2);
     const [order] = await database.db.select().from(orders).where(and(eq(orders.shopId, SHOP), eq(orders.sourceId, 'seg-o-1')));
     expect(order).toMatchObject({ totalMinor: 4980, currency: 'EUR', status: 'paid' }); // Order Completed: paid at checkout
 
@@ -83,8 +92,10 @@ describe('Segment tracking API', () => {
     const mixed = await post('/v1/batch', { batch: [...good.slice(0, 2), bad, message({ type: 'track', event: 'Product Viewed', anonymousId: 'anon-seg-3', properties: { product_id: 'p-9' } })] });
     expect(mixed.statusCode).toBe(422);
     const body = mixed.json();
-    expect(body).toMatchObject({ error: 'invalid_messages', message: '1 message(s) refused, 1 stored, 2 duplicate' });
+    // The good two were stored already: duplicates.
+    expect(body).toMatchObject({ error: 'invalid_messages', message: '1 message(s) refused, 1 accepted, 2 duplicate' });
     expect(body.errors).toEqual([{ field: 'batch.2.properties.price', message: 'a decimal amount' }]);
+    await storeQueued(database, cipher);
     const views = await database.db.select().from(events).where(and(eq(events.shopId, SHOP), eq(events.productId, 'p-9')));
     expect(views).toHaveLength(1);
     const [kept] = await database.db.select().from(rejectedPayloads).where(and(eq(rejectedPayloads.shopId, SHOP), eq(rejectedPayloads.status, 422)));
@@ -109,6 +120,7 @@ describe('Segment tracking API', () => {
     expect((await post('/v1/track', body, basic(readOnly))).statusCode).toBe(401);
     // In the body, as some server libraries send it.
     expect((await post('/v1/track', { ...body, writeKey }, null)).statusCode).toBe(200);
+    await storeQueued(database, cipher);
     const kept = await database.db.select().from(rejectedPayloads).where(and(eq(rejectedPayloads.source, 'segment'), eq(rejectedPayloads.status, 401)));
     expect(kept).toHaveLength(3);
     expect(await database.db.select().from(events).where(eq(events.shopId, 'other-shop'))).toHaveLength(0);

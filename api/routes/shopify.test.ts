@@ -6,7 +6,7 @@ import { consents, contacts, customers, events, orderLines, orders, products, re
 import { canonicalOrderId } from '../../ingest/entry.ts';
 import { setSourceSecret } from '../../ingest/secrets.ts';
 import { signBase64Hmac } from '../../ingest/signatures.ts';
-import { shopifyOrder, shopifyProduct, shopifyRefund, testApi, type OrderSpec } from '../../ingest/test-payloads.ts';
+import { shopifyOrder, shopifyProduct, shopifyRefund, storeQueued, testApi, type OrderSpec } from '../../ingest/test-payloads.ts';
 import { createApiKey } from '../../lib/api-keys.ts';
 import type { PiiCipher } from '../../lib/pii.ts';
 import { createTestDatabase } from '../../test/db.ts';
@@ -159,6 +159,7 @@ describe('Shopify webhooks', () => {
       },
     });
     expect(segment.statusCode).toBe(200);
+    await storeQueued(database, cipher);
     const record = async (shopId: string, source: string) => {
       const [o] = await database.db.select().from(orders).where(eq(orders.id, canonicalOrderId(shopId, source, '4001')));
       const lines = await database.db.select().from(orderLines).where(eq(orderLines.orderId, o!.id));

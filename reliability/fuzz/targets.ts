@@ -6,7 +6,7 @@ import { segmentBatchToCanonical, segmentToCanonical } from '../../ingest/segmen
 import { setSourceSecret } from '../../ingest/secrets.ts';
 import { SHOPIFY_TOPICS, shopifyToCanonical } from '../../ingest/shopify.ts';
 import { signBase64Hmac } from '../../ingest/signatures.ts';
-import { testApi } from '../../ingest/test-payloads.ts';
+import { storeQueued, testApi } from '../../ingest/test-payloads.ts';
 import { WOO_TOPICS, wooToCanonical } from '../../ingest/woocommerce.ts';
 import type { Database } from '../../db/client.ts';
 import { rejectedPayloads, shops } from '../../db/schema.ts';
@@ -140,6 +140,15 @@ export async function createApiTarget(database: Database): Promise<ApiTarget> {
       const answer = verdict(response.statusCode, 'POST', response.body);
       if (answer.refused && !answer.failure && (await keptCount()) === before) {
         return { ...answer, failure: `refused with ${response.statusCode} but not kept in rejected_payloads (${response.body.slice(0, 160)})` };
+      }
+      // What the Segment endpoints accepted is stored by the queue processor: it must not fail on it either
+      // (what the entry path refuses there is kept with the reason, like the endpoints' refusals).
+      if (source === 'segment' && response.statusCode === 200) {
+        try {
+          await storeQueued(database, cipher);
+        } catch (error) {
+          return { ...answer, failure: `accepted, then the queue processor failed on it: ${(error as Error).message.slice(0, 200)}` };
+        }
       }
       return answer;
     },
