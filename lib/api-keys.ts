@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { apiKeys } from '../db/schema.ts';
+import { run } from '../ingest/sql-rows.ts';
 
 export type Scope = 'ingest' | 'read' | 'admin';
 
@@ -22,9 +23,8 @@ export interface Principal {
 }
 
 export async function authenticateKey(db: Db, secret: string): Promise<Principal | null> {
-  const [row] = await db
-    .select({ id: apiKeys.id, shopId: apiKeys.shopId, scopes: apiKeys.scopes })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, hashKey(secret)), isNull(apiKeys.revokedAt)));
-  return row ? { shopId: row.shopId, scopes: row.scopes as Scope[], keyId: row.id } : null;
+  // Every authenticated request asks this: a named prepared statement (bind and execute only).
+  const [row] = await run<{ id: string; shopId: string; scopes: Scope[] }>(db,
+    sql`select id, shop_id as "shopId", scopes from api_keys where key_hash = ${hashKey(secret)} and revoked_at is null`);
+  return row ? { shopId: row.shopId, scopes: row.scopes, keyId: row.id } : null;
 }
