@@ -12,7 +12,7 @@ const amount = z.union([z.number().finite().nonnegative(), z.string().regex(/^\d
 const currency = z.string().regex(/^[A-Za-z]{3}$/, 'an ISO 4217 code such as EUR').transform((c) => c.toUpperCase());
 const instant = z.iso.datetime({ offset: true, message: 'an ISO 8601 timestamp with a zone' });
 
-const address = z.object({ country: z.string().optional(), state: z.string().optional() }).loose();
+const address = z.object({ country: z.string().optional(), state: z.string().optional() });
 const traits = z
   .object({
     email: z.email('an e-mail address').optional(),
@@ -21,7 +21,7 @@ const traits = z
     email_opt_in: z.boolean().optional(),
     sms_opt_in: z.boolean().optional(),
   })
-  .loose();
+  ;
 
 const common = {
   messageId: z.string().min(1, 'required: the id that makes a retry a duplicate').max(200),
@@ -29,30 +29,30 @@ const common = {
   sentAt: instant.optional(),
   userId: idLike.optional().nullable(),
   anonymousId: idLike.optional().nullable(),
-  context: z.object({ timezone: z.string().optional(), locale: z.string().optional(), traits: traits.optional() }).loose().optional(),
+  context: z.object({ timezone: z.string().optional(), locale: z.string().optional(), traits: traits.optional() }).optional(),
 };
 
-const product = z.object({ product_id: idLike, price: amount.default(0), quantity: z.number().int().positive().default(1) }).loose();
+const product = z.object({ product_id: idLike, price: amount.default(0), quantity: z.number().int().positive().default(1) });
 
-const trackMessage = z.object({ type: z.literal('track').optional(), event: z.string().min(1).max(200), properties: z.record(z.string(), z.unknown()).default({}), ...common }).loose();
-const identifyMessage = z.object({ type: z.literal('identify').optional(), traits: traits.default({}), ...common }).loose();
+const trackMessage = z.object({ type: z.literal('track').optional(), event: z.string().min(1).max(200), properties: z.unknown().optional(), ...common });
+const identifyMessage = z.object({ type: z.literal('identify').optional(), traits: traits.default({}), ...common });
 
-const cartItem = z.object({ cart_id: idLike.optional(), product_id: idLike, price: amount, quantity: z.number().int().positive().default(1), currency: currency.optional() }).loose();
+const cartItem = z.object({ cart_id: idLike.optional(), product_id: idLike, price: amount, quantity: z.number().int().positive().default(1), currency: currency.optional() });
 const props = {
   'Product Viewed': z.object({ product_id: idLike, price: amount.optional(), currency: currency.optional(),
-    dwell_ms: z.number().int().nonnegative().optional(), dwell_seconds: z.number().nonnegative().optional() }).loose(),
+    dwell_ms: z.number().int().nonnegative().optional(), dwell_seconds: z.number().nonnegative().optional() }),
   'Product Dwell': z.object({ view_id: z.string().min(1), product_id: idLike.optional(),
     dwell_ms: z.number().int().nonnegative().optional(), dwell_seconds: z.number().nonnegative().optional() })
-    .loose().refine((p) => p.dwell_ms !== undefined || p.dwell_seconds !== undefined, { message: 'dwell_ms or dwell_seconds is required', path: ['dwell_ms'] }),
+    .refine((p) => p.dwell_ms !== undefined || p.dwell_seconds !== undefined, { message: 'dwell_ms or dwell_seconds is required', path: ['dwell_ms'] }),
   'Product Added': cartItem,
   'Product Removed': cartItem,
-  'Cart Viewed': z.object({ cart_id: idLike.optional(), products: z.array(product).max(500), currency: currency.optional() }).loose(),
-  'Checkout Started': z.object({ cart_id: idLike.optional(), checkout_id: idLike.optional(), products: z.array(product).max(500), currency: currency.optional() }).loose(),
+  'Cart Viewed': z.object({ cart_id: idLike.optional(), products: z.array(product).max(500), currency: currency.optional() }),
+  'Checkout Started': z.object({ cart_id: idLike.optional(), checkout_id: idLike.optional(), products: z.array(product).max(500), currency: currency.optional() }),
   'Order Completed': z.object({ order_id: idLike, checkout_id: idLike.optional(), cart_id: idLike.optional(), total: amount.optional(), revenue: amount.optional(),
     discount: amount.optional(), currency: currency.optional(), products: z.array(product).max(1000).default([]) })
-    .loose().refine((p) => p.total !== undefined || p.revenue !== undefined, { message: 'total (or revenue) is required', path: ['total'] }),
+    .refine((p) => p.total !== undefined || p.revenue !== undefined, { message: 'total (or revenue) is required', path: ['total'] }),
   'Order Refunded': z.object({ order_id: idLike, total: amount.optional(), currency: currency.optional(), products: z.array(product).max(1000).optional() })
-    .loose().refine((p) => p.total !== undefined || (p.products?.length ?? 0) > 0, { message: 'total, or the refunded products, is required', path: ['total'] }),
+    .refine((p) => p.total !== undefined || (p.products?.length ?? 0) > 0, { message: 'total, or the refunded products, is required', path: ['total'] }),
 };
 type KnownEvent = keyof typeof props;
 
@@ -101,7 +101,7 @@ export function segmentToCanonical(kind: 'track' | 'identify', body: unknown, op
   // Own keys only: an event named "constructor" or "__proto__" must not reach Object.prototype.
   if (!Object.hasOwn(props, m.event)) return { ok: true, events: [], ignored: `"${m.event}" is not an e-commerce event we act on` };
   const name = m.event as KnownEvent;
-  const p = props[name].safeParse(m.properties);
+  const p = props[name].safeParse(m.properties ?? {});
   if (!p.success) return { ok: false, errors: zodFieldErrors(p.error, 'properties') };
   const customer = customerOf(m, m.context?.traits);
   const base = { eventId: m.messageId, occurredAt: occurredAt(m, now), customer };
@@ -158,7 +158,7 @@ function requireId(m: Common): AdapterResult | null {
   return { ok: false, errors: [{ field: 'userId', message: 'userId or anonymousId is required' }] };
 }
 
-const batchBody = z.object({ batch: z.array(z.unknown()).min(1, 'at least one message').max(2500), context: z.record(z.string(), z.unknown()).optional() }).loose();
+const batchBody = z.object({ batch: z.array(z.unknown()).min(1, 'at least one message').max(2500), context: z.record(z.string(), z.unknown()).optional() });
 
 export interface BatchItem {
   index: number;
