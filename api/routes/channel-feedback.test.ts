@@ -191,7 +191,8 @@ describe('channel feedback: provider webhooks, STOP/START, signed links, placeme
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(/^https:\/\/tea\.example/);
     expect(await outcomeKinds(d.id)).toContain('clicked');
-    const altered = click.replace(/\.([A-Za-z0-9_-]+)$/, (_m, mac: string) => `.${mac.slice(0, -2)}AA`);
+    // The MAC's first character changed (its last two decode to the same bytes for a few values: a flake).
+    const altered = click.replace(/\.([A-Za-z0-9_-]+)$/, (_m, mac: string) => `.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`);
     expect((await fetch(altered, { redirect: 'manual' })).status).toBe(400);
 
     const unsubscribe = email.headers['List-Unsubscribe']!.slice(1, -1);
