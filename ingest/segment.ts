@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { mapped, money, zodFieldErrors, type AdapterOptions, type AdapterResult, type FieldError } from './adapter.ts';
 import type { CanonicalEvent, CustomerRef } from './canonical.ts';
 import { decimalToMinor } from './money.ts';
+import { fastProductViewed } from './segment-fast.ts';
 
 // Segment's e-commerce spec (v2) over its HTTP tracking API: track, identify and batch. Prices are
 // numbers in major units; product ids are strings or numbers. "Product Dwell" is our extension: a later
@@ -77,8 +78,14 @@ const dwellOf = (p: { dwell_ms?: number | undefined; dwell_seconds?: number | un
   p.dwell_ms ?? (p.dwell_seconds === undefined ? undefined : Math.round(p.dwell_seconds * 1000));
 const defaultCart = (c: CustomerRef) => `default-${c.anonymousId ?? c.userId}`;
 
-/** One Segment message (track or identify) to canonical events. */
+/** One Segment message (track or identify) to canonical events: the common plain view without zod, the rest with it. */
 export function segmentToCanonical(kind: 'track' | 'identify', body: unknown, options: AdapterOptions, now = new Date()): AdapterResult {
+  const fast = kind === 'track' ? fastProductViewed(body, options.shopCurrency) : null;
+  return fast ? { ok: true, events: [fast] } : segmentToCanonicalChecked(kind, body, options, now);
+}
+
+/** One Segment message through its zod schemas and the canonical check: the reference for every message. */
+export function segmentToCanonicalChecked(kind: 'track' | 'identify', body: unknown, options: AdapterOptions, now = new Date()): AdapterResult {
   if (kind === 'identify') {
     const parsed = identifyMessage.safeParse(body);
     if (!parsed.success) return { ok: false, errors: zodFieldErrors(parsed.error) };
