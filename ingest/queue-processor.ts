@@ -3,6 +3,7 @@ import { rejectedPayloads } from '../db/schema.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Metrics } from '../lib/metrics.ts';
 import { piiLookupHashes } from '../lib/pii.ts';
+import { startPollLoop } from '../lib/poll-loop.ts';
 import type { CanonicalEvent } from './canonical.ts';
 import { applyEventsIn, type EntryDeps } from './entry.ts';
 import { isRetryable } from './errors.ts';
@@ -170,35 +171,10 @@ export interface QueueProcessor {
  */
 export function startQueueProcessor(deps: QueueProcessorDeps, options: Partial<QueueOptions> = {}): QueueProcessor {
   const o = { ...QUEUE_DEFAULTS, ...options };
-  let stopping = false;
-  let nudged = false;
-  let wake: (() => void) | null = null;
-  const pause = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(() => { wake = null; resolve(); }, ms);
-    wake = () => { clearTimeout(timer); wake = null; resolve(); };
-  });
-  const loop = (async () => {
-    while (!stopping) {
-      try {
-        nudged = false;
-        const round = await processQueued(deps, o);
-        // Another process holding the only shop with work: look again soon, not at once.
-        if (round.processed === 0 && !nudged && !stopping) await pause(round.busy > 0 ? Math.min(50, o.pollMs) : o.pollMs);
-      } catch (error) {
-        deps.logger?.error({ err: error }, 'ingest queue round failed; retrying');
-        if (!stopping) await pause(Math.max(o.pollMs, 1_000));
-      }
-    }
-  })();
-  return {
-    nudge() {
-      nudged = true;
-      (wake as (() => void) | null)?.();
-    },
-    async stop() {
-      stopping = true;
-      (wake as (() => void) | null)?.();
-      await loop;
-    },
-  };
+  const loop = startPollLoop(async () => {
+    const round = await processQueued(deps, o);
+    // Another process holding the only shop with work: look again soon, not at once.
+    return round.processed > 0 ? 0 : round.busy > 0 ? Math.min(50, o.pollMs) : o.pollMs;
+  }, (error) => deps.logger?.error({ err: error }, 'ingest queue round failed; retrying'), Math.max(o.pollMs, 1_000));
+  return { nudge: () => loop.wake(), stop: () => loop.stop() };
 }

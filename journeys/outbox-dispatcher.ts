@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { JourneyClientDeps } from './deps.ts';
 import { run } from '../ingest/sql-rows.ts';
+import { startPollLoop } from '../lib/poll-loop.ts';
 import { fireTrigger } from './fire.ts';
 import type { FireRound, RunningJourney } from './start.ts';
 import type { JourneyTrigger } from './triggers.ts';
@@ -166,35 +167,16 @@ export interface OutboxDispatcher {
  */
 export function startOutboxDispatcher(deps: JourneyClientDeps, options: Partial<OutboxOptions> = {}): OutboxDispatcher {
   const o = { ...OUTBOX_DEFAULTS, ...options };
-  let stopping = false;
-  let wake: (() => void) | null = null;
-  const pause = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(() => { wake = null; resolve(); }, ms);
-    wake = () => { clearTimeout(timer); wake = null; resolve(); };
-  });
   let lastPrune = 0;
-  const loop = (async () => {
-    while (!stopping) {
-      try {
-        const round = await dispatchDue(deps, o);
-        if (Date.now() - lastPrune > 3_600_000) {
-          lastPrune = Date.now();
-          await pruneOutbox(deps, o.keepDoneMs);
-        }
-        if (round.claimed < o.batchSize && !stopping) await pause(o.pollMs);
-      } catch (error) {
-        deps.logger.error({ err: error }, 'trigger outbox round failed; retrying');
-        if (!stopping) await pause(Math.max(o.pollMs, 1_000));
-      }
+  const loop = startPollLoop(async () => {
+    const round = await dispatchDue(deps, o);
+    if (Date.now() - lastPrune > 3_600_000) {
+      lastPrune = Date.now();
+      await pruneOutbox(deps, o.keepDoneMs);
     }
-  })();
-  return {
-    async stop() {
-      stopping = true;
-      (wake as (() => void) | null)?.();
-      await loop;
-    },
-  };
+    return round.claimed < o.batchSize ? o.pollMs : 0;
+  }, (error) => deps.logger.error({ err: error }, 'trigger outbox round failed; retrying'), Math.max(o.pollMs, 1_000));
+  return { stop: () => loop.stop() };
 }
 
 /** Backlog of the outbox, for benches and operators. */
