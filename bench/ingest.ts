@@ -1,33 +1,39 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import postgres from 'postgres';
-import { buildApi } from '../api/app.ts';
-import { shops } from '../db/schema.ts';
-import { createApiKey } from '../lib/api-keys.ts';
-import { createLogger } from '../lib/logger.ts';
-import { createMetrics } from '../lib/metrics.ts';
-import { PiiCipher } from '../lib/pii.ts';
-import { createTestDatabase } from '../test/db.ts';
-import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { shops } from '../db/schema.ts';
+import { queueDepth } from '../ingest/queue.ts';
+import { outboxCounts } from '../journeys/outbox-dispatcher.ts';
+import { createApiKey } from '../lib/api-keys.ts';
+import { createLogger } from '../lib/logger.ts';
 import { startDevServer } from '../runtime/dev-server.ts';
-import { outboxCounts, startOutboxDispatcher } from '../journeys/outbox-dispatcher.ts';
+import { createTestDatabase } from '../test/db.ts';
 import { cpuMeter } from './cpu.ts';
 
 // Drives POST /v1/batch with a realistic shop mix (mostly product views, some cart changes, dwell
-// reports, identifies and orders) against real Postgres and a real Temporal server, then inserts the
-// same event rows with plain multi-row INSERTs as the baseline. Usage:
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:ingest [-- --events 60000 --batch 200 --concurrency 4]
+// reports, identifies and orders) against real Postgres and a real Temporal server, in the production
+// topology: API processes that validate and queue (INGEST_PROCESSING=separate) and an ingest worker that
+// stores the queued events through the entry path and fires their journey triggers, all on this machine.
+// Then inserts the same event rows with plain multi-row INSERTs as the baseline.
 
-const USAGE = `Usage: DATABASE_URL=postgres://... npm run bench:ingest [-- --events 60000 --batch 200 --concurrency 4]
-Drives POST /v1/batch with a realistic Segment mix against real Postgres and a Temporal dev server (the outbox
-dispatcher fires the queued journey triggers meanwhile), then inserts the same rows with plain multi-row INSERTs.
-Prints events/s and request p50/p99; the triggers fired and their drain; CPU per event of this process, the
-bench database's Postgres backends and the Temporal server, for the load and until every trigger reached
-Temporal. Last line: ingest events_per_s=<n> insert_ratio=<r> p99_ms=<ms> (events/s of the load: events stored
-with their derived state and their triggers queued in the same transaction).`;
+const USAGE = `Usage: DATABASE_URL=postgres://... npm run bench:ingest [-- --events 60000 --batch 200 --concurrency 4 --apis 2 --ingest-nice 19]
+Starts a Temporal dev server, --apis API processes (npm run api, INGEST_PROCESSING=separate: they validate,
+deduplicate and queue) and one ingest worker (npm run ingest-worker, under nice --ingest-nice: it stores the
+queued events through the entry path and fires their journey triggers while the load runs, with what CPU
+the API processes leave it). A load client in its own thread posts the batches round-robin to the APIs.
+Then inserts the same rows with plain multi-row INSERTs from this process.
+Prints the accepted events/s with request p50/p99; when every event was stored and every trigger reached
+Temporal, with the rates from the first request to then; CPU per event of each process, the bench
+database's Postgres backends and the Temporal server. Last line:
+  ingest events_per_s=<n> insert_ratio=<r> p99_ms=<ms>
+(events/s accepted by the endpoint: validated, deduplicated and queued durably; insert_ratio is that
+over the plain INSERT's rows/s; the line before it names the rate until every event was stored).`;
 if (process.argv.includes('--help')) {
   console.log(USAGE);
   process.exit(0);
@@ -40,8 +46,11 @@ const arg = (name: string, fallback: number) => {
 const TOTAL = arg('events', 60_000);
 const BATCH = arg('batch', 200);
 const CONCURRENCY = arg('concurrency', 4);
+const APIS = arg('apis', 2);
+const INGEST_NICE = arg('ingest-nice', 19);
 const VISITORS = Math.max(50, Math.round(TOTAL / 12));
 const PRODUCTS = 800;
+const ROOT = join(import.meta.dirname, '..');
 
 type Message = Record<string, unknown>;
 
@@ -92,64 +101,87 @@ async function pool<T>(items: T[], concurrency: number, run: (item: T) => Promis
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
+/** Starts one of the project's production entry points (node --import tsx, so its pid is the process that works). */
+function startProcess(script: string, env: Record<string, string>, nice = 0): ChildProcess {
+  const args = ['--import', 'tsx', script];
+  const child = nice > 0
+    ? spawn('nice', ['-n', String(nice), process.execPath, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] })
+    : spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  return child;
+}
+
+async function untilHealthy(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the API process at ${url} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the API process at ${url} did not answer /healthz within 60 s`);
+}
+
 async function main() {
   if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test); the bench creates and drops its own database');
   const database = await createTestDatabase('postgres');
   const logger = createLogger('error');
   const port = 17_233 + Math.floor(Math.random() * 1000);
   const temporalServer = await startDevServer({ dataDir: mkdtempSync(join(tmpdir(), 'nextbest-bench-')), port, uiPort: port + 1000, namespace: 'default', logger });
-  const connection = await Connection.connect({ address: temporalServer.address });
-  const app = buildApi({ config: { TEMPORAL_TASK_QUEUE: 'bench', JOURNEY_TIME_SCALE: 1, WORKER_METRICS_PORT: 9464 }, database,
-    temporal: new Client({ connection }),
-    cipher: new PiiCipher('ef'.repeat(32)), logger, metrics: createMetrics() });
+  const children: ChildProcess[] = [];
   try {
     await database.db.insert(shops).values({ id: 'bench', name: 'Bench', currency: 'EUR' });
     const key = await createApiKey(database.db, 'bench', ['ingest']);
-    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const dbUrl = new URL(process.env.DATABASE_URL);
+    dbUrl.pathname = `/${(await database.rows<{ db: string }>(sql`select current_database() as db`))[0]!.db}`;
+    const env = { DATABASE_URL: dbUrl.toString(), TEMPORAL_ADDRESS: temporalServer.address, TEMPORAL_TASK_QUEUE: 'bench', PII_ENCRYPTION_KEY: 'ef'.repeat(32),
+      LOG_LEVEL: 'error', INGEST_PROCESSING: 'separate', NODE_ENV: 'production' };
+    const apiPort = port + 2000;
+    const urls = Array.from({ length: APIS }, (_, i) => `http://127.0.0.1:${apiPort + i}`);
+    const apis = urls.map((_, i) => startProcess('api/main.ts', { ...env, API_PORT: String(apiPort + i), WORKER_METRICS_PORT: String(apiPort + 100 + i) }));
+    children.push(...apis);
+    const ingestWorker = startProcess('workers/ingest.ts', { ...env, WORKER_METRICS_PORT: String(apiPort + 200) }, INGEST_NICE);
+    children.push(ingestWorker);
+    await Promise.all(urls.map((u, i) => untilHealthy(u, apis[i]!)));
+
     const messages = workload(TOTAL);
     const batches: Message[][] = [];
     for (let i = 0; i < messages.length; i += BATCH) batches.push(messages.slice(i, i + BATCH));
     const bodies = batches.map((batch) => JSON.stringify({ batch }));
 
-    // Warm-up on a separate slice of traffic (JIT, connection pool, plan cache).
-    const warm = workload(2_000).map((m) => ({ ...m, messageId: `w-${String(m.messageId)}` }));
-    for (let i = 0; i < warm.length; i += BATCH) await post(url, key, JSON.stringify({ batch: warm.slice(i, i + BATCH) }));
-
-    // The outbox dispatcher runs in this process as it does in the API's, firing the queued triggers
-    // to the Temporal dev server while the load runs; it competes for the same two cores.
-    const journeyDeps = { temporal: new Client({ connection }), database, taskQueue: 'bench', timeScale: 1, logger, metrics: createMetrics() };
-    const dispatcher = startOutboxDispatcher(journeyDeps);
-    await drain(journeyDeps);
+    // Warm-up on a separate slice of traffic (JIT of every process, connection pools, plan caches).
+    const warm = workload(4_000).map((m) => ({ ...m, messageId: `w-${String(m.messageId)}` }));
+    const warmBodies: string[] = [];
+    for (let i = 0; i < warm.length; i += BATCH) warmBodies.push(JSON.stringify({ batch: warm.slice(i, i + BATCH) }));
+    await load(urls, key, warmBodies, CONCURRENCY);
+    await stored(database);
+    await drain(database);
     const firedBefore = (await outboxCounts({ database })).fired ?? 0;
-    const latencies: number[] = [];
-    let refused = 0;
-    const meter = { children: { temporal: temporalServer.pid }, database };
+
+    const meter = { children: { temporal: temporalServer.pid, ingest: ingestWorker.pid, ...Object.fromEntries(apis.map((a, i) => [`api${i}`, a.pid])) }, database };
     const ingestCpu = await cpuMeter(meter);
-    const t0 = performance.now();
-    await pool(bodies, CONCURRENCY, async (body) => {
-      const s = performance.now();
-      const res = await post(url, key, body);
-      latencies.push(performance.now() - s);
-      if (res.status !== 200) refused++;
-    });
-    const seconds = (performance.now() - t0) / 1000;
+    const { seconds, latencies, refused } = await load(urls, key, bodies, CONCURRENCY);
     const ingestUse = await ingestCpu();
     const eventsPerS = TOTAL / seconds;
+    const backlog = await queueDepth(database);
+    const q0 = performance.now();
+    await stored(database);
+    const storeS = (performance.now() - q0) / 1000;
+    const storeUse = await ingestCpu();
     const atEnd = await outboxCounts({ database });
     const d0 = performance.now();
-    await drain(journeyDeps);
+    await drain(database);
     const drainS = (performance.now() - d0) / 1000;
     const drainUse = await ingestCpu();
-    await dispatcher.stop();
     const afterDrain = await outboxCounts({ database });
     latencies.sort((a, b) => a - b);
+    const rows = await database.rows<{ n: number }>(sql`select count(*)::int as n from events where shop_id = 'bench'`);
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+    children.length = 0;
 
     // Baseline: the same rows, plain multi-row INSERT, same batch size and concurrency, no logic.
-    const sqlUrl = new URL(process.env.DATABASE_URL);
-    const rows = await database.rows<{ n: number }>((await import('drizzle-orm')).sql`select count(*)::int as n from events where shop_id = 'bench'`);
-    const testDbName = await database.rows<{ db: string }>((await import('drizzle-orm')).sql`select current_database() as db`);
-    sqlUrl.pathname = `/${testDbName[0]!.db}`;
-    const raw = postgres(sqlUrl.toString(), { max: CONCURRENCY, onnotice: () => {} });
+    const raw = postgres(dbUrl.toString(), { max: CONCURRENCY, onnotice: () => {} });
     await raw`create table events_baseline (like events including defaults including indexes)`;
     const eventRows = messages.map((m) => ({
       shop_id: 'bench', customer_id: `cus_${String(m.anonymousId)}`, type: String(m.event ?? m.type), source: 'segment', source_event_id: String(m.messageId),
@@ -159,7 +191,7 @@ async function main() {
     const rowBatches: (typeof eventRows)[] = [];
     for (let i = 0; i < eventRows.length; i += BATCH) rowBatches.push(eventRows.slice(i, i + BATCH));
     await raw`select 1`;
-    const baselineCpu = await cpuMeter(meter);
+    const baselineCpu = await cpuMeter({ database });
     const b0 = performance.now();
     await pool(rowBatches, CONCURRENCY, async (batch) => {
       await raw`insert into events_baseline ${raw(batch as never)}`;
@@ -169,41 +201,48 @@ async function main() {
     await raw.end();
 
     const ratio = eventsPerS / insertPerS;
-    console.log(`events: ${TOTAL} in ${batches.length} batches of ${BATCH}, concurrency ${CONCURRENCY}, ${refused} refused batches, ${rows[0]?.n} event rows stored`);
-    console.log(`ingest: ${eventsPerS.toFixed(0)} events/s, request p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
-    const firedDuring = (atEnd.fired ?? 0) - firedBefore;
-    console.log(`triggers: ${(afterDrain.fired ?? 0) - firedBefore} fired (${afterDrain.coalesced ?? 0} cart changes coalesced, ${afterDrain.dead ?? 0} dead); ${firedDuring} during the load (${(firedDuring / seconds).toFixed(0)}/s), ${(atEnd.pending ?? 0) + (atEnd.firing ?? 0)} queued at its end, drained in ${drainS.toFixed(1)} s`);
-    console.log(`plain multi-row INSERT of the same rows: ${insertPerS.toFixed(0)} rows/s`);
-    // CPU per event bounds the rate on a machine of two cores whatever the concurrency: this process
-    // (API, load client, outbox dispatcher) and the Postgres backends of the bench database.
     const perEvent = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'n/a' : `${((ms * 1000) / TOTAL).toFixed(0)} µs`);
-    console.log(`cpu per event: ingest ${perEvent(ingestUse.self)} in this process + ${perEvent(ingestUse.postgres)} in Postgres + ${perEvent(ingestUse.children.temporal)} in the Temporal server; `
-      + `plain INSERT ${perEvent(baselineUse.self)} + ${perEvent(baselineUse.postgres)}`);
-    // The rate above is of events stored with their triggers queued; this one waits until the queued
-    // triggers have reached Temporal too (load plus the outbox's drain after it), with the CPU of both.
-    console.log(`until every trigger reached Temporal: ${(TOTAL / (seconds + drainS)).toFixed(0)} events/s; cpu per event ${perEvent(drainUse.self)} + ${perEvent(drainUse.postgres)} + ${perEvent(drainUse.children.temporal)}`);
+    const split = (use: Awaited<ReturnType<Awaited<ReturnType<typeof cpuMeter>>>>) =>
+      `${apis.map((_, i) => `api${i} ${perEvent(use.children[`api${i}`])}`).join(' + ')} + ingest worker ${perEvent(use.children.ingest)} + Postgres ${perEvent(use.postgres)} + Temporal ${perEvent(use.children.temporal)} + load client ${perEvent(use.self)}`;
+    console.log(`events: ${TOTAL} in ${batches.length} batches of ${BATCH}, concurrency ${CONCURRENCY}, ${APIS} API processes, ingest worker at nice ${INGEST_NICE}; ${refused} refused batches, ${rows[0]?.n} event rows stored`);
+    console.log(`accepted: ${eventsPerS.toFixed(0)} events/s (validated, deduplicated, queued), request p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+    console.log(`  cpu per event while accepting: ${split(ingestUse)}`);
+    console.log(`stored: ${TOTAL - backlog} of ${TOTAL} during the load, the last ${(seconds + storeS).toFixed(1)} s after the first request: ${(TOTAL / (seconds + storeS)).toFixed(0)} events/s stored through the entry path`);
+    console.log(`  cpu per event until stored: ${split(storeUse)}`);
+    const firedDuring = (atEnd.fired ?? 0) - firedBefore;
+    console.log(`triggers: ${(afterDrain.fired ?? 0) - firedBefore} fired (${afterDrain.coalesced ?? 0} cart changes coalesced, ${afterDrain.dead ?? 0} dead); ${firedDuring} by the time every event was stored, the rest ${drainS.toFixed(1)} s later`);
+    console.log(`until every trigger reached Temporal: ${(TOTAL / (seconds + storeS + drainS)).toFixed(0)} events/s; cpu per event ${split(drainUse)}`);
+    console.log(`plain multi-row INSERT of the same rows: ${insertPerS.toFixed(0)} rows/s; cpu per row ${perEvent(baselineUse.self)} in this process + ${perEvent(baselineUse.postgres)} in Postgres`);
     console.log(`ingest events_per_s=${eventsPerS.toFixed(0)} insert_ratio=${ratio.toFixed(2)} p99_ms=${percentile(latencies, 99).toFixed(1)}`);
   } finally {
-    await app.close();
-    await connection.close();
+    for (const c of children) c.kill('SIGKILL');
     await temporalServer.stop();
     await database.close();
   }
 }
 
+/** Posts the bodies from a worker thread (bench/load-client.mjs), round-robin over the API processes. */
+function load(urls: string[], key: string, bodies: string[], concurrency: number): Promise<{ seconds: number; latencies: number[]; refused: number }> {
+  const bytes = bodies.map((b) => new TextEncoder().encode(b));
+  const client = new Worker(new URL('./load-client.mjs', import.meta.url), { workerData: { urls, key, bodies: bytes, concurrency }, transferList: bytes.map((b) => b.buffer) });
+  return new Promise((resolve, reject) => {
+    client.once('message', resolve);
+    client.once('error', reject);
+  });
+}
+
+/** Waits until the ingest queue is empty: every accepted event stored (or refused) by the ingest worker. */
+async function stored(database: Parameters<typeof queueDepth>[0]): Promise<void> {
+  while ((await queueDepth(database)) > 0) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** Waits until the outbox has nothing left to fire. */
-async function drain(deps: { database: Parameters<typeof outboxCounts>[0]['database'] }): Promise<void> {
+async function drain(database: Parameters<typeof queueDepth>[0]): Promise<void> {
   for (;;) {
-    const c = await outboxCounts(deps);
+    const c = await outboxCounts({ database });
     if (!c.pending && !c.firing) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-async function post(url: string, key: string, body: string): Promise<Response> {
-  const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
-  await res.arrayBuffer();
-  return res;
 }
 
 await main();
