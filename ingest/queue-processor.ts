@@ -108,8 +108,7 @@ async function processShop(deps: QueueProcessorDeps, shopId: string, limit: numb
         while (start < rows.length) {
           let end = start;
           while (end < rows.length && rows[end]!.source === rows[start]!.source) end++;
-          const run_ = rows.slice(start, end);
-          counted.push(await storeRun(tx, deps, shopId, run_[0]!.source, run_));
+          counted.push(await storeRun(tx, deps, shopId, rows[start]!.source, rows.slice(start, end)));
           start = end;
         }
         await run(tx, sql`delete from ingest_queue where shop_id = ${shopId} and id = any(${sql.param(rows.map((r) => String(r.id)))}::text[]::bigint[])`);
