@@ -33,11 +33,9 @@ export interface QueueOptions {
   batchSize: number;
   /** Pause between rounds when the queue was empty (a nudge from this process's API ends it early). */
   pollMs: number;
-  /** Queued events over which the Segment endpoints answer 429 instead of queueing more (runtime/stack.ts). */
-  maxBacklog: number;
 }
 
-export const QUEUE_DEFAULTS: QueueOptions = { batchSize: 2_500, pollMs: 100, maxBacklog: 200_000 };
+export const QUEUE_DEFAULTS: QueueOptions = { batchSize: 2_500, pollMs: 100 };
 
 export interface RoundResult {
   /** Queue rows taken (stored, duplicate or refused). */

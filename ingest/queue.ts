@@ -63,11 +63,14 @@ export async function queueDepth(database: Database): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** Queued events over which the Segment endpoints answer 429 instead of queueing more. */
+export const MAX_QUEUE_BACKLOG = 200_000;
+
 /**
  * The queue's backlog as the endpoints see it: `overloaded()` answers at once from the last count and
  * starts a new count when that one is over a second old (one count at a time, whoever processes the queue).
  */
-export function watchQueueBacklog(database: Database, maxBacklog: number, everyMs = 1_000): { overloaded(): boolean } {
+export function watchQueueBacklog(database: Database, maxBacklog = MAX_QUEUE_BACKLOG, everyMs = 1_000): { overloaded(): boolean } {
   let depth = 0;
   let countedAt = 0;
   let counting = false;

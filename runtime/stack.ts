@@ -13,7 +13,7 @@ import { sdkLogger } from '../workers/sdk-logger.ts';
 import { createJourneyWorker } from '../workers/worker.ts';
 import { isDatabaseUnavailable } from '../ingest/errors.ts';
 import { startOutboxDispatcher } from '../journeys/outbox-dispatcher.ts';
-import { QUEUE_DEFAULTS, startQueueProcessor, type QueueProcessor } from '../ingest/queue-processor.ts';
+import { startQueueProcessor, type QueueProcessor } from '../ingest/queue-processor.ts';
 import { watchQueueBacklog } from '../ingest/queue.ts';
 import { startDevServer, type DevServer } from './dev-server.ts';
 import { ensureSchedules } from './schedules.ts';
@@ -115,7 +115,7 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
     if (parts.api) {
       // The Segment endpoints queue events: the API nudges its own processor, and refuses with 429
       // while the queue is over its limit whoever processes it.
-      const backlog = watchQueueBacklog(database, QUEUE_DEFAULTS.maxBacklog);
+      const backlog = watchQueueBacklog(database);
       api = buildApi({
         config, database, temporal, cipher, logger, metrics,
         ingestQueue: { nudge: () => ingestQueue?.nudge(), overloaded: backlog.overloaded },
