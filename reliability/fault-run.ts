@@ -154,12 +154,12 @@ export async function runFaults(options: FaultOptions): Promise<FaultReport> {
 
     await sleep(5_000);
     say(`faults: stopping Postgres for ${options.outageS} s`);
-    cluster.stop();
+    await cluster.stop();
     outage = true;
     bump(injected, 'postgres_outage_s', options.outageS);
     const probe = probeDuringOutage(apiUrl, shops[0]!.apiKey, options.outageS * 1000, outageAnswers);
     await sleep(options.outageS * 1000);
-    cluster.start();
+    await cluster.start();
     outage = false;
     await probe;
     say('faults: Postgres is back');
