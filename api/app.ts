@@ -3,6 +3,7 @@ import { channelApiOptionsFromConfig, type ChannelApiOptions } from '../channels
 import { isDatabaseUnavailable } from '../ingest/errors.ts';
 import { RETRY_AFTER_DB_S } from '../ingest/guards.ts';
 import type { ApiContext } from './context.ts';
+import { databaseBreaker } from './db-breaker.ts';
 import { keepRejected } from './rejections.ts';
 import { linkRoutes } from './routes/links.ts';
 import { placementRoutes } from './routes/placements.ts';
@@ -45,6 +46,7 @@ export function buildApi(ctx: ApiContext, channels: ChannelApiOptions = channelA
     // nothing is kept in rejected_payloads, which lives in that same database.
     if (isDatabaseUnavailable(error)) {
       ctx.logger.warn({ err: error, route: request.routeOptions.url }, 'database unavailable: answered 503');
+      databaseBreaker(ctx).trip(error);
       return reply.code(503).header('retry-after', String(RETRY_AFTER_DB_S))
         .send({ error: 'database_unavailable', message: `the database cannot be reached; retry after ${RETRY_AFTER_DB_S} s` });
     }

@@ -1,4 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
+import { createServer, connect, type Socket } from 'node:net';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../db/client.ts';
@@ -6,6 +7,7 @@ import { events, shops } from '../db/schema.ts';
 import { ingestQueue, triggerOutbox } from '../db/schema-ingest.ts';
 import { createApiKey } from '../lib/api-keys.ts';
 import { createTestDatabase } from '../test/db.ts';
+import { PROBE_MS } from '../api/db-breaker.ts';
 import { maxInFlightFromEnv } from './guards.ts';
 import { storeQueued, testApi } from './test-payloads.ts';
 
@@ -49,6 +51,15 @@ const view = (productId: string, anonymousId = 'a-guard') => ({ type: 'track', e
   timestamp: '2026-05-01T10:00:00Z', properties: { product_id: productId } });
 const batch = (...messages: unknown[]) => app.inject({ method: 'POST', url: '/v1/batch', payload: JSON.stringify({ batch: messages }),
   headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }).then((r) => r); // inject starts on then()
+
+// A Postgres protocol ErrorResponse: what a server that is shutting down answers a new connection.
+const shuttingDown = (() => {
+  const body = Buffer.from('SFATAL\0C57P03\0Mthe database system is shutting down\0\0');
+  const head = Buffer.alloc(5);
+  head.write('E', 0);
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+})();
 
 describe('ingest overload and outage answers', () => {
   // PGlite runs in this thread, so a slow statement there stops the second request from even arriving:
@@ -98,6 +109,63 @@ describe('ingest overload and outage answers', () => {
     } finally {
       await cut.close();
       await away.close();
+    }
+  });
+
+  // A TCP proxy in front of the test Postgres counts the connections the API makes. "Away", it answers each
+  // as a stopping server does (FATAL 57P03 "the database system is shutting down"); "back", it forwards them.
+  it.runIf(process.env.DATABASE_URL)('once one request found the database away, answers 503 at once without trying it, until a probe finds it back', async () => {
+    const target = new URL(process.env.DATABASE_URL as string);
+    let away = true;
+    let connections = 0;
+    const open = new Set<Socket>();
+    const proxy = createServer((client) => {
+      connections++;
+      open.add(client);
+      client.on('close', () => open.delete(client));
+      client.on('error', () => {});
+      if (away) return void client.once('data', () => client.end(shuttingDown));
+      const upstream = connect(Number(target.port || 5432), target.hostname);
+      client.pipe(upstream).pipe(client);
+      const end = () => { client.destroy(); upstream.destroy(); };
+      client.on('error', end).on('close', end);
+      upstream.on('error', end).on('close', end);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as { port: number }).port;
+    const [current] = await database.rows<{ name: string }>(sql`select current_database() as name`);
+    const proxied = createDatabase({ url: `postgres://${target.username}@127.0.0.1:${port}/${current?.name}`, max: 2 });
+    const { app: api } = testApi(proxied);
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+    const send = (product: string) => api.inject({ method: 'POST', url: '/v1/batch', payload: JSON.stringify({ batch: [view(product, 'a-breaker')] }), headers });
+    try {
+      expect((await send('p-first')).statusCode).toBe(503);
+      const tried = connections;
+      const started = Date.now();
+      const answers = [];
+      for (let i = 0; i < 20; i++) answers.push(await send(`p-refused-${i}`));
+      const elapsed = Date.now() - started;
+      expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(503));
+      expect(answers.every((a) => a.headers['retry-after'] === '5')).toBe(true);
+      // Only the breaker's probes (one per PROBE_MS) touched the database meanwhile, not the 20 requests.
+      expect(connections - tried).toBeLessThanOrEqual(Math.ceil(elapsed / PROBE_MS) + 1);
+      away = false;
+      const back = Date.now();
+      let answer = await send('p-back');
+      while (answer.statusCode === 503 && Date.now() - back < 10 * PROBE_MS) {
+        await new Promise((r) => setTimeout(r, 50));
+        answer = await send('p-back');
+      }
+      expect(answer.statusCode, answer.body).toBe(200);
+      await storeQueued(database, cipher);
+      const sent = ['p-first', 'p-back', ...Array.from({ length: 20 }, (_, i) => `p-refused-${i}`)];
+      const stored = await database.db.select({ p: events.productId }).from(events).where(and(eq(events.shopId, SHOP), inArray(events.productId, sent)));
+      expect(stored.map((e) => e.p)).toEqual(['p-back']);
+    } finally {
+      await api.close();
+      await proxied.close();
+      for (const socket of open) socket.destroy();
+      await new Promise((r) => proxy.close(r));
     }
   });
 

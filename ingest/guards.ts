@@ -1,10 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiContext } from '../api/context.ts';
+import { databaseBreaker } from '../api/db-breaker.ts';
 import { isDatabaseUnavailable } from './errors.ts';
 
 // What every ingest route answers when it cannot take an event now, so a sender retries instead of
 // losing it: 429 when this process already has its limit of ingest requests in flight (backpressure),
-// 503 when Postgres cannot be reached (the request's one transaction stored nothing). Both carry
+// 503 when Postgres cannot be reached (the request's one transaction stored nothing; once one request
+// has found it unreachable, at once without trying, api/db-breaker.ts). Both carry
 // Retry-After. Neither is kept in rejected_payloads: there is nothing wrong with the payload, and
 // writing it would add load exactly when there is too much.
 
@@ -38,10 +40,17 @@ export function ingestGate(ctx: ApiContext): Gate {
 /** Installs the 429 and 503 answers on an ingest route plugin (its routes only). */
 export function guardIngest(app: FastifyInstance, ctx: ApiContext): void {
   const gate = ingestGate(ctx);
+  const breaker = databaseBreaker(ctx);
+  const unavailable = (reply: FastifyReply) => {
+    ctx.metrics.eventsRejected.inc({ source: 'ingest', status: '503' });
+    return reply.code(503).header('retry-after', String(RETRY_AFTER_DB_S))
+      .send({ error: 'database_unavailable', message: `the database cannot be reached; nothing was stored, retry after ${RETRY_AFTER_DB_S} s` });
+  };
   const release = async (request: FastifyRequest) => {
     if (counted.delete(request)) gate.inFlight--;
   };
   app.addHook('onRequest', async (request, reply) => {
+    if (breaker.open) return unavailable(reply);
     if (gate.inFlight >= gate.limit) {
       ctx.metrics.eventsRejected.inc({ source: 'ingest', status: '429' });
       return reply.code(429).header('retry-after', String(RETRY_AFTER_BUSY_S))
@@ -55,8 +64,7 @@ export function guardIngest(app: FastifyInstance, ctx: ApiContext): void {
   app.setErrorHandler(async (error, request, reply) => {
     if (!isDatabaseUnavailable(error)) throw error;
     ctx.logger.warn({ err: error, route: request.routeOptions.url }, 'database unavailable: ingest answered 503');
-    ctx.metrics.eventsRejected.inc({ source: 'ingest', status: '503' });
-    return reply.code(503).header('retry-after', String(RETRY_AFTER_DB_S))
-      .send({ error: 'database_unavailable', message: `the database cannot be reached; nothing was stored, retry after ${RETRY_AFTER_DB_S} s` });
+    breaker.trip(error);
+    return unavailable(reply);
   });
 }

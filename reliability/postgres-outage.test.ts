@@ -66,7 +66,7 @@ describe.skipIf(!hasPostgres)('API while Postgres is away (real cluster, real AP
 
   it('starts while Postgres is down: waits with a log line, then serves once it is up', { timeout: 120_000 }, async () => {
     await database.close();
-    cluster.stop();
+    await cluster.stop();
     api.start();
     // Until it says it waits (a cold start, modules transformed for the first time, can take seconds on a
     // loaded machine), then a moment more to see it stays up.
@@ -77,7 +77,7 @@ describe.skipIf(!hasPostgres)('API while Postgres is away (real cluster, real AP
     expect(api.running, `the API exited while Postgres was down:\n${apiLog()}`).toBe(true);
     expect(await healthy()).toBe(false);
     expect(apiLog()).toMatch(/database not reachable at start-up: waiting for it/);
-    cluster.start();
+    await cluster.start();
     database = createDatabase({ url: cluster.url, max: 2 });
     const until = Date.now() + 60_000;
     while (!(await healthy()) && Date.now() < until) await sleep(250);
@@ -108,10 +108,10 @@ describe.skipIf(!hasPostgres)('API while Postgres is away (real cluster, real AP
     });
     await sleep(2_000);
     expect(answers.get('202') ?? 0, 'ingest took nothing before the outage').toBeGreaterThan(0);
-    cluster.stop();
+    await cluster.stop();
     await sleep(10_000);
     const during = new Map(answers);
-    cluster.start();
+    await cluster.start();
     // Recovery without a restart: within a few seconds new events are stored again.
     const back = Date.now();
     let recoveredAfterMs = -1;
@@ -133,7 +133,9 @@ describe.skipIf(!hasPostgres)('API while Postgres is away (real cluster, real AP
     expect(answers.get('0') ?? 0, 'requests that got no answer within 15 s').toBe(0);
     expect(answers.get('no_retry_after') ?? 0).toBe(0);
     expect([...answers.keys()].filter((k) => !['200', '202', '503'].includes(k))).toEqual([]);
-    expect(slowest, 'a request waited this long for its answer').toBeLessThan(10_000);
+    // Measured 0.3 s with the API's database breaker (api/db-breaker.ts); 3-10 s without it, when each
+    // request waited in the pool's queue for a connection attempt of its own.
+    expect(slowest, 'a request waited this long for its answer').toBeLessThan(5_000);
     expect(recoveredAfterMs, 'ingest did not work again within 30 s of Postgres returning').toBeGreaterThanOrEqual(0);
 
     // A refused event was not stored; sent again it is taken now, and every stored cart event has its cart.
