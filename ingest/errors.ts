@@ -19,6 +19,15 @@ const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
 export const isDatabaseUnavailable = (error: unknown): boolean =>
   chain(error).some((e) => UNAVAILABLE.has(String(e.code)) || /connection (terminated|closed|refused)|PGlite is closed/i.test(String(e.message ?? '')));
 
+/** A unique index refused a row (SQLSTATE 23505), optionally a named one. */
+export const isUniqueViolation = (error: unknown, constraint?: string): boolean =>
+  chain(error).some((e) => {
+    if (e.code !== '23505') return false;
+    // postgres.js names the index `constraint_name`, PGlite `constraint`.
+    const named = e as { constraint_name?: unknown; constraint?: unknown };
+    return constraint === undefined || (named.constraint_name ?? named.constraint) === constraint;
+  });
+
 /** A deadlock, a serialisation failure, or a visitor created by a concurrent request: run the transaction again. */
 export const isRetryable = (error: unknown): boolean =>
   chain(error).some((e) => e.code === '40P01' || e.code === '40001' || e.name === 'IdentityRace' || e.name === 'ConcurrentWrite');
