@@ -1,7 +1,7 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../db/client.ts';
+import { createDatabase, type Database } from '../db/client.ts';
 import { carts, contacts, events, rejectedPayloads, shops } from '../db/schema.ts';
 import { ingestQueue, triggerOutbox } from '../db/schema-ingest.ts';
 import { createApiKey } from '../lib/api-keys.ts';
@@ -44,6 +44,24 @@ const viewed = (customer: string, productId: string, eventId = `q${++n}`): Canon
 const queuedRows = (shopId = SHOP) => database.db.select().from(ingestQueue).where(eq(ingestQueue.shopId, shopId)).orderBy(asc(ingestQueue.id));
 
 describe('the ingest queue', () => {
+  // A generic plan made while `events` was nearly empty walked the shop's events per queued event once the
+  // shop had thousands (db/client.ts, plan_cache_mode): each run of the prepared insert is planned anew.
+  it.runIf(process.env.DATABASE_URL)('plans the prepared queue insert with each run\'s table sizes, never a generic plan kept from the first runs', async () => {
+    const [current] = await database.rows<{ name: string }>(sql`select current_database() as name`);
+    const url = new URL(process.env.DATABASE_URL as string);
+    url.pathname = `/${current?.name}`;
+    const one = createDatabase({ url: url.toString(), max: 1 });
+    try {
+      for (let i = 0; i < 8; i++) await queueEvents({ database: one, cipher }, 'shop-queue-2', 'plans', [viewed('c-plan', `p-${i}`)]);
+      const [plans] = await one.rows<{ generic: number; custom: number }>(sql`select generic_plans::int as generic, custom_plans::int as custom
+        from pg_prepared_statements where statement like '%insert into ingest_queue%'`);
+      expect(plans).toEqual({ generic: 0, custom: 8 });
+    } finally {
+      await one.close();
+      await database.db.delete(ingestQueue).where(eq(ingestQueue.source, 'plans'));
+    }
+  });
+
   it('queues a request in the order sent, and counts as duplicates what is queued or stored already, or repeated in the request', async () => {
     const [a, b] = [viewed('c1', 'p1', 'dup-a'), viewed('c1', 'p2', 'dup-b')];
     expect(await queueEvents(deps(), SHOP, 'segment', [a!, b!, a!])).toEqual({ queued: 2, duplicates: 1 });
