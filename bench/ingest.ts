@@ -33,7 +33,9 @@ Temporal, with the rates from the first request to then; CPU per event of each p
 database's Postgres backends and the Temporal server. Last line:
   ingest events_per_s=<n> insert_ratio=<r> p99_ms=<ms>
 (events/s accepted by the endpoint: validated, deduplicated and queued durably; insert_ratio is that
-over the plain INSERT's rows/s; the line before it names the rate until every event was stored).`;
+over the plain INSERT's rows/s; the line before it names the rate until every event was stored).
+With BENCH_CPU_PROF=<dir> the API processes and the ingest worker write V8 CPU profiles there (node --cpu-prof);
+the profiler slows them, so such a run's figures are not comparable.`;
 if (process.argv.includes('--help')) {
   console.log(USAGE);
   process.exit(0);
@@ -103,7 +105,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 /** Starts one of the project's production entry points (node --import tsx, so its pid is the process that works). */
 function startProcess(script: string, env: Record<string, string>, nice = 0): ChildProcess {
-  const args = ['--import', 'tsx', script];
+  const args = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), '--import', 'tsx', script];
   const child = nice > 0
     ? spawn('nice', ['-n', String(nice), process.execPath, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] })
     : spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
