@@ -20,20 +20,23 @@ import { cpuMeter } from './cpu.ts';
 // reports, identifies and orders) against real Postgres and a real Temporal server, in the production
 // topology: API processes that validate and queue (INGEST_PROCESSING=separate) and an ingest worker that
 // stores the queued events through the entry path and fires their journey triggers, all on this machine.
-// Then inserts the same event rows with plain multi-row INSERTs as the baseline.
+// Between rounds it inserts as many event rows with plain multi-row INSERTs: the baseline.
 
-const USAGE = `Usage: DATABASE_URL=postgres://... npm run bench:ingest [-- --events 60000 --batch 200 --concurrency 4 --apis 2 --ingest-nice 19]
+const USAGE = `Usage: DATABASE_URL=postgres://... npm run bench:ingest [-- --events 60000 --batch 200 --concurrency 4 --apis 2 --ingest-nice 19 --rounds 3]
 Starts a Temporal dev server, --apis API processes (npm run api, INGEST_PROCESSING=separate: they validate,
 deduplicate and queue) and one ingest worker (npm run ingest-worker, under nice --ingest-nice: it stores the
 queued events through the entry path and fires their journey triggers while the load runs, with what CPU
 the API processes leave it). A load client in its own thread posts the batches round-robin to the APIs.
-Then inserts the same rows with plain multi-row INSERTs from this process.
-Prints the accepted events/s with request p50/p99; when every event was stored and every trigger reached
-Temporal, with the rates from the first request to then; CPU per event of each process, the bench
-database's Postgres backends and the Temporal server. Last line:
+Each of --rounds rounds posts --events new events, waits until all are stored and their triggers fired,
+and then inserts as many rows with plain multi-row INSERTs from this process (the baseline, also run once
+before the first round); a round's ratio is its accepted events/s over the mean of the baselines before
+and after it. Prints per round the accepted events/s with request p50/p99; when every event was stored
+and every trigger reached Temporal, with the rates from the first request to then; CPU per event of each
+process, the bench database's Postgres backends and the Temporal server. Last line (medians over the
+rounds, p99 over all requests):
   ingest events_per_s=<n> insert_ratio=<r> p99_ms=<ms>
-(events/s accepted by the endpoint: validated, deduplicated and queued durably; insert_ratio is that
-over the plain INSERT's rows/s; the line before it names the rate until every event was stored).
+(events/s accepted by the endpoint: validated, deduplicated and queued durably; the lines before it name
+the rate until every event was stored).
 With BENCH_CPU_PROF=<dir> the API processes and the ingest worker write V8 CPU profiles there (node --cpu-prof);
 the profiler slows them, so such a run's figures are not comparable.`;
 if (process.argv.includes('--help')) {
@@ -50,6 +53,7 @@ const BATCH = arg('batch', 200);
 const CONCURRENCY = arg('concurrency', 4);
 const APIS = arg('apis', 2);
 const INGEST_NICE = arg('ingest-nice', 19);
+const ROUNDS = arg('rounds', 3);
 const VISITORS = Math.max(50, Math.round(TOTAL / 12));
 const PRODUCTS = 800;
 const ROOT = join(import.meta.dirname, '..');
@@ -146,81 +150,106 @@ async function main() {
     children.push(ingestWorker);
     await Promise.all(urls.map((u, i) => untilHealthy(u, apis[i]!)));
 
-    const messages = workload(TOTAL);
-    const batches: Message[][] = [];
-    for (let i = 0; i < messages.length; i += BATCH) batches.push(messages.slice(i, i + BATCH));
-    const bodies = batches.map((batch) => JSON.stringify({ batch }));
-
     // Warm-up on a separate slice of traffic (JIT of every process, connection pools, plan caches).
     const warm = workload(4_000).map((m) => ({ ...m, messageId: `w-${String(m.messageId)}` }));
-    const warmBodies: string[] = [];
-    for (let i = 0; i < warm.length; i += BATCH) warmBodies.push(JSON.stringify({ batch: warm.slice(i, i + BATCH) }));
-    await load(urls, key, warmBodies, CONCURRENCY);
+    await load(urls, key, bodiesOf(warm), CONCURRENCY);
     await stored(database);
     await drain(database);
-    const firedBefore = (await outboxCounts({ database })).fired ?? 0;
 
+    // The baseline: the same rows, plain multi-row INSERT, same batch size and concurrency, no logic. It
+    // runs before each round and once after the last, with the API processes and the ingest worker idle,
+    // and each round's ratio is taken against the mean of the baselines either side of it: on these
+    // noisy machines the plain INSERT's rate moved by a third between runs minutes apart.
+    const raw = postgres(dbUrl.toString(), { max: CONCURRENCY, onnotice: () => {} });
+    await raw`create table events_baseline (like events including defaults including indexes)`;
+    const baseline = async (messages: Message[]) => {
+      const eventRows = messages.map((m) => ({
+        shop_id: 'bench', customer_id: `cus_${String(m.anonymousId)}`, type: String(m.event ?? m.type), source: 'segment', source_event_id: String(m.messageId),
+        occurred_at: new Date(String(m.timestamp)), product_id: (m.properties as { product_id?: string } | undefined)?.product_id ?? null,
+        dwell_ms: null, props: raw.json({ priceMinor: 1999, currency: 'EUR' }),
+      }));
+      const rowBatches: (typeof eventRows)[] = [];
+      for (let i = 0; i < eventRows.length; i += BATCH) rowBatches.push(eventRows.slice(i, i + BATCH));
+      await raw`select 1`;
+      const meter = await cpuMeter({ database });
+      const b0 = performance.now();
+      await pool(rowBatches, CONCURRENCY, async (batch) => {
+        await raw`insert into events_baseline ${raw(batch as never)}`;
+      });
+      const rowsPerS = messages.length / ((performance.now() - b0) / 1000);
+      return { rowsPerS, use: await meter() };
+    };
+    const perEvent = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'n/a' : `${((ms * 1000) / TOTAL).toFixed(0)} µs`);
+    const split = (use: Awaited<ReturnType<Awaited<ReturnType<typeof cpuMeter>>>>) =>
+      `${apis.map((_, i) => `api${i} ${perEvent(use.children[`api${i}`])}`).join(' + ')} + ingest worker ${perEvent(use.children.ingest)} + Postgres ${perEvent(use.postgres)} + Temporal ${perEvent(use.children.temporal)} + load client ${perEvent(use.self)}`;
     const meter = { children: { temporal: temporalServer.pid, ingest: ingestWorker.pid, ...Object.fromEntries(apis.map((a, i) => [`api${i}`, a.pid])) }, database };
-    const ingestCpu = await cpuMeter(meter);
-    const { seconds, latencies, refused } = await load(urls, key, bodies, CONCURRENCY);
-    const ingestUse = await ingestCpu();
-    const eventsPerS = TOTAL / seconds;
-    const backlog = await queueDepth(database);
-    const q0 = performance.now();
-    await stored(database);
-    const storeS = (performance.now() - q0) / 1000;
-    const storeUse = await ingestCpu();
-    const atEnd = await outboxCounts({ database });
-    const d0 = performance.now();
-    await drain(database);
-    const drainS = (performance.now() - d0) / 1000;
-    const drainUse = await ingestCpu();
-    const afterDrain = await outboxCounts({ database });
-    latencies.sort((a, b) => a - b);
-    const rows = await database.rows<{ n: number }>(sql`select count(*)::int as n from events where shop_id = 'bench'`);
+
+    const roundMessages = (r: number) => workload(TOTAL).map((m) => ({ ...m, messageId: `r${r}-${String(m.messageId)}` }));
+    await baseline(warm.map((m) => ({ ...m, messageId: `b${String(m.messageId)}` })));
+    const baselines = [await baseline(roundMessages(-1))];
+    const rounds: { eventsPerS: number; ratio: number; latencies: number[] }[] = [];
+    const allLatencies: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const messages = roundMessages(r);
+      const bodies = bodiesOf(messages);
+      const firedBefore = (await outboxCounts({ database })).fired ?? 0;
+      const storedBefore = (await database.rows<{ n: number }>(sql`select count(*)::int as n from events where shop_id = 'bench'`))[0]?.n ?? 0;
+      const ingestCpu = await cpuMeter(meter);
+      const { seconds, latencies, refused } = await load(urls, key, bodies, CONCURRENCY);
+      const ingestUse = await ingestCpu();
+      const eventsPerS = TOTAL / seconds;
+      const backlog = await queueDepth(database);
+      const q0 = performance.now();
+      await stored(database);
+      const storeS = (performance.now() - q0) / 1000;
+      const storeUse = await ingestCpu();
+      const atEnd = await outboxCounts({ database });
+      const d0 = performance.now();
+      await drain(database);
+      const drainS = (performance.now() - d0) / 1000;
+      const drainUse = await ingestCpu();
+      const afterDrain = await outboxCounts({ database });
+      const storedRows = ((await database.rows<{ n: number }>(sql`select count(*)::int as n from events where shop_id = 'bench'`))[0]?.n ?? 0) - storedBefore;
+      const after = await baseline(roundMessages(100 + r));
+      baselines.push(after);
+      const before = baselines[r]!;
+      const insertPerS = (before.rowsPerS + after.rowsPerS) / 2;
+      const ratio = eventsPerS / insertPerS;
+      latencies.sort((a, b) => a - b);
+      allLatencies.push(...latencies);
+      rounds.push({ eventsPerS, ratio, latencies });
+      const firedDuring = (atEnd.fired ?? 0) - firedBefore;
+      console.log(`round ${r + 1} of ${ROUNDS}: ${TOTAL} events in ${bodies.length} batches of ${BATCH}, concurrency ${CONCURRENCY}, ${APIS} API processes, ingest worker at nice ${INGEST_NICE}; ${refused} refused batches, ${storedRows} event rows stored`);
+      console.log(`  accepted: ${eventsPerS.toFixed(0)} events/s (validated, deduplicated, queued), request p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+      console.log(`    cpu per event while accepting: ${split(ingestUse)}`);
+      console.log(`  stored: ${TOTAL - backlog} of ${TOTAL} during the load, the last ${(seconds + storeS).toFixed(1)} s after the first request: ${(TOTAL / (seconds + storeS)).toFixed(0)} events/s stored through the entry path`);
+      console.log(`    cpu per event until stored: ${split(storeUse)}`);
+      console.log(`  triggers: ${(afterDrain.fired ?? 0) - firedBefore} fired (${afterDrain.coalesced ?? 0} cart changes coalesced so far, ${afterDrain.dead ?? 0} dead); ${firedDuring} by the time every event was stored, the rest ${drainS.toFixed(1)} s later`);
+      console.log(`  until every trigger reached Temporal: ${(TOTAL / (seconds + storeS + drainS)).toFixed(0)} events/s; cpu per event ${split(drainUse)}`);
+      console.log(`  plain multi-row INSERT of the same number of rows: ${before.rowsPerS.toFixed(0)} rows/s before the round, ${after.rowsPerS.toFixed(0)} after; cpu per row ${perEvent(after.use.self)} in this process + ${perEvent(after.use.postgres)} in Postgres`);
+      console.log(`  round ratio: ${eventsPerS.toFixed(0)} / ${insertPerS.toFixed(0)} = ${ratio.toFixed(2)}`);
+    }
+    await raw.end();
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
     children.length = 0;
 
-    // Baseline: the same rows, plain multi-row INSERT, same batch size and concurrency, no logic.
-    const raw = postgres(dbUrl.toString(), { max: CONCURRENCY, onnotice: () => {} });
-    await raw`create table events_baseline (like events including defaults including indexes)`;
-    const eventRows = messages.map((m) => ({
-      shop_id: 'bench', customer_id: `cus_${String(m.anonymousId)}`, type: String(m.event ?? m.type), source: 'segment', source_event_id: String(m.messageId),
-      occurred_at: new Date(String(m.timestamp)), product_id: (m.properties as { product_id?: string } | undefined)?.product_id ?? null,
-      dwell_ms: null, props: raw.json({ priceMinor: 1999, currency: "EUR" }),
-    }));
-    const rowBatches: (typeof eventRows)[] = [];
-    for (let i = 0; i < eventRows.length; i += BATCH) rowBatches.push(eventRows.slice(i, i + BATCH));
-    await raw`select 1`;
-    const baselineCpu = await cpuMeter({ database });
-    const b0 = performance.now();
-    await pool(rowBatches, CONCURRENCY, async (batch) => {
-      await raw`insert into events_baseline ${raw(batch as never)}`;
-    });
-    const insertPerS = TOTAL / ((performance.now() - b0) / 1000);
-    const baselineUse = await baselineCpu();
-    await raw.end();
-
-    const ratio = eventsPerS / insertPerS;
-    const perEvent = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'n/a' : `${((ms * 1000) / TOTAL).toFixed(0)} µs`);
-    const split = (use: Awaited<ReturnType<Awaited<ReturnType<typeof cpuMeter>>>>) =>
-      `${apis.map((_, i) => `api${i} ${perEvent(use.children[`api${i}`])}`).join(' + ')} + ingest worker ${perEvent(use.children.ingest)} + Postgres ${perEvent(use.postgres)} + Temporal ${perEvent(use.children.temporal)} + load client ${perEvent(use.self)}`;
-    console.log(`events: ${TOTAL} in ${batches.length} batches of ${BATCH}, concurrency ${CONCURRENCY}, ${APIS} API processes, ingest worker at nice ${INGEST_NICE}; ${refused} refused batches, ${rows[0]?.n} event rows stored`);
-    console.log(`accepted: ${eventsPerS.toFixed(0)} events/s (validated, deduplicated, queued), request p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
-    console.log(`  cpu per event while accepting: ${split(ingestUse)}`);
-    console.log(`stored: ${TOTAL - backlog} of ${TOTAL} during the load, the last ${(seconds + storeS).toFixed(1)} s after the first request: ${(TOTAL / (seconds + storeS)).toFixed(0)} events/s stored through the entry path`);
-    console.log(`  cpu per event until stored: ${split(storeUse)}`);
-    const firedDuring = (atEnd.fired ?? 0) - firedBefore;
-    console.log(`triggers: ${(afterDrain.fired ?? 0) - firedBefore} fired (${afterDrain.coalesced ?? 0} cart changes coalesced, ${afterDrain.dead ?? 0} dead); ${firedDuring} by the time every event was stored, the rest ${drainS.toFixed(1)} s later`);
-    console.log(`until every trigger reached Temporal: ${(TOTAL / (seconds + storeS + drainS)).toFixed(0)} events/s; cpu per event ${split(drainUse)}`);
-    console.log(`plain multi-row INSERT of the same rows: ${insertPerS.toFixed(0)} rows/s; cpu per row ${perEvent(baselineUse.self)} in this process + ${perEvent(baselineUse.postgres)} in Postgres`);
-    console.log(`ingest events_per_s=${eventsPerS.toFixed(0)} insert_ratio=${ratio.toFixed(2)} p99_ms=${percentile(latencies, 99).toFixed(1)}`);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    allLatencies.sort((a, b) => a - b);
+    console.log(`rounds: events/s ${rounds.map((r) => r.eventsPerS.toFixed(0)).join(', ')}; ratios ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}; plain INSERT ${baselines.map((b) => b.rowsPerS.toFixed(0)).join(', ')} rows/s`);
+    console.log(`ingest events_per_s=${median(rounds.map((r) => r.eventsPerS)).toFixed(0)} insert_ratio=${median(rounds.map((r) => r.ratio)).toFixed(2)} p99_ms=${percentile(allLatencies, 99).toFixed(1)}`);
   } finally {
     for (const c of children) c.kill('SIGKILL');
     await temporalServer.stop();
     await database.close();
   }
+}
+
+/** A slice of messages as the batch endpoint's request bodies. */
+function bodiesOf(messages: Message[]): string[] {
+  const bodies: string[] = [];
+  for (let i = 0; i < messages.length; i += BATCH) bodies.push(JSON.stringify({ batch: messages.slice(i, i + BATCH) }));
+  return bodies;
 }
 
 /** Posts the bodies from a worker thread (bench/load-client.mjs), round-robin over the API processes. */

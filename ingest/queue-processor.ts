@@ -33,9 +33,24 @@ export interface QueueOptions {
   batchSize: number;
   /** Pause between rounds when the queue was empty (a nudge from this process's API ends it early). */
   pollMs: number;
+  /** Queue rows this processor deletes before it vacuums the queue table once the queue is empty. */
+  vacuumAfter: number;
 }
 
-export const QUEUE_DEFAULTS: QueueOptions = { batchSize: 2_500, pollMs: 100 };
+export const QUEUE_DEFAULTS: QueueOptions = { batchSize: 2_500, pollMs: 100, vacuumAfter: 20_000 };
+
+/**
+ * Every queued event is a row inserted and soon deleted. Until a vacuum, the dead rows stay in the table
+ * and its indexes: each insert lands in a fuller index, each backlog count reads them all. Autovacuum
+ * clears them where it runs (it is off on some servers, this project's CI machines among them), so the
+ * processor also vacuums the queue, at a quiet moment: when a round finds it empty and this processor
+ * has deleted vacuumAfter rows since its last vacuum, or after ten times as many if it is never empty.
+ */
+export async function vacuumQueue(deps: QueueProcessorDeps): Promise<void> {
+  const started = performance.now();
+  await deps.database.rows(sql`vacuum ingest_queue`);
+  deps.logger?.debug({ ms: Math.round(performance.now() - started) }, 'ingest queue vacuumed');
+}
 
 export interface RoundResult {
   /** Queue rows taken (stored, duplicate or refused). */
@@ -168,8 +183,14 @@ export interface QueueProcessor {
  */
 export function startQueueProcessor(deps: QueueProcessorDeps, options: Partial<QueueOptions> = {}): QueueProcessor {
   const o = { ...QUEUE_DEFAULTS, ...options };
+  let deletedSinceVacuum = 0;
   const loop = startPollLoop(async () => {
     const round = await processQueued(deps, o);
+    deletedSinceVacuum += round.processed;
+    if ((round.processed === 0 && deletedSinceVacuum >= o.vacuumAfter) || deletedSinceVacuum >= 10 * o.vacuumAfter) {
+      deletedSinceVacuum = 0;
+      await vacuumQueue(deps);
+    }
     // Another process holding the only shop with work: look again soon, not at once.
     return round.processed > 0 ? 0 : round.busy > 0 ? Math.min(50, o.pollMs) : o.pollMs;
   }, (error) => deps.logger?.error({ err: error }, 'ingest queue round failed; retrying'), Math.max(o.pollMs, 1_000));

@@ -10,7 +10,7 @@ import { PiiCipher } from '../lib/pii.ts';
 import { eraseCustomer } from '../privacy/erase.ts';
 import { createTestDatabase } from '../test/db.ts';
 import type { CanonicalEvent } from './canonical.ts';
-import { drainQueue, processQueued, QUEUED_ENDPOINT, startQueueProcessor } from './queue-processor.ts';
+import { drainQueue, processQueued, QUEUED_ENDPOINT, startQueueProcessor, vacuumQueue } from './queue-processor.ts';
 import { queueDepth, queueEvents, unsealEvent, watchQueueBacklog } from './queue.ts';
 import { replayRejected } from './replay.ts';
 import { testApi } from './test-payloads.ts';
@@ -149,6 +149,25 @@ describe('the ingest queue', () => {
       processor.nudge();
       for (let i = 0; i < 100 && (await queueDepth(database)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(await database.db.select().from(events).where(and(eq(events.shopId, SHOP), eq(events.productId, 'p-nudged')))).toHaveLength(1);
+    } finally {
+      await processor.stop();
+    }
+  });
+
+  it('vacuums the queue table once it is empty after vacuumAfter deleted rows', async () => {
+    // Both drivers run the statement; on Postgres the server's own count shows the background processor ran it.
+    await vacuumQueue(deps());
+    const vacuums = async () => Number((await database.rows<{ n: number }>(sql`select coalesce(sum(vacuum_count), 0)::int as n from pg_stat_user_tables where relname = 'ingest_queue'`))[0]?.n ?? 0);
+    const before = await vacuums();
+    const processor = startQueueProcessor(deps(), { pollMs: 20, vacuumAfter: 5 });
+    try {
+      await queueEvents(deps(), SHOP, 'segment', Array.from({ length: 6 }, (_, i) => viewed('c-vacuum', `p-vacuum-${i}`)));
+      processor.nudge();
+      for (let i = 0; i < 100 && (await queueDepth(database)) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      if (database.driver === 'postgres') {
+        for (let i = 0; i < 100 && (await vacuums()) <= before; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await vacuums()).toBeGreaterThan(before);
+      }
     } finally {
       await processor.stop();
     }
