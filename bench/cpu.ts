@@ -23,14 +23,20 @@ export interface CpuUse {
   children: Record<string, number | null>;
   /** The Postgres backends of the database (null: not on this machine, or PGlite in this process). */
   postgres: number | null;
+  /** The same by the backends' application_name (the client's PGAPPNAME), for backends alive at both ends. */
+  postgresBy: Record<string, number>;
 }
 
 /** Starts metering; the returned function stops and gives the CPU used meanwhile, in milliseconds. */
 export async function cpuMeter(options: { children?: Record<string, number | undefined>; database?: Database }): Promise<() => Promise<CpuUse>> {
   const { database } = options;
-  const backends = async (): Promise<Map<number, number | null>> => (database?.driver === 'postgres'
-    ? new Map((await database.rows<{ pid: number }>(sql`select pid from pg_stat_activity where datname = current_database()`)).map((r) => [r.pid, processCpuMs(r.pid)] as const))
-    : new Map());
+  const names = new Map<number, string>();
+  const backends = async (): Promise<Map<number, number | null>> => {
+    if (database?.driver !== 'postgres') return new Map();
+    const rows = await database.rows<{ pid: number; app: string }>(sql`select pid, application_name as app from pg_stat_activity where datname = current_database()`);
+    for (const r of rows) names.set(r.pid, r.app || '(unnamed)');
+    return new Map(rows.map((r) => [r.pid, processCpuMs(r.pid)] as const));
+  };
   const children = Object.entries(options.children ?? {});
   const childBefore = children.map(([, pid]) => (pid === undefined ? null : processCpuMs(pid)));
   const pgBefore = await backends();
@@ -39,12 +45,16 @@ export async function cpuMeter(options: { children?: Record<string, number | und
     const cpu = process.cpuUsage(cpu0);
     const pgAfter = await backends();
     let postgres: number | null = database?.driver === 'postgres' ? 0 : null;
+    const postgresBy: Record<string, number> = {};
     for (const [pid, now] of pgAfter) {
       if (now === null || postgres === null) {
         postgres = null;
         break;
       }
-      postgres += now - (pgBefore.get(pid) ?? 0);
+      const used = now - (pgBefore.get(pid) ?? 0);
+      postgres += used;
+      const name = names.get(pid) ?? '(unnamed)';
+      postgresBy[name] = (postgresBy[name] ?? 0) + used;
     }
     return {
       self: (cpu.user + cpu.system) / 1000,
@@ -54,6 +64,7 @@ export async function cpuMeter(options: { children?: Record<string, number | und
         return [label, now === null || before === null || before === undefined ? null : now - before];
       })),
       postgres,
+      postgresBy,
     };
   };
 }
