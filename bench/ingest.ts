@@ -144,10 +144,10 @@ async function main() {
       LOG_LEVEL: 'error', INGEST_PROCESSING: 'separate', NODE_ENV: 'production' };
     const apiPort = port + 2000;
     const urls = Array.from({ length: APIS }, (_, i) => `http://127.0.0.1:${apiPort + i}`);
-    // PGAPPNAME names each process's Postgres backends, so their CPU is told apart (the bench's own: postgres.js).
-    const apis = urls.map((_, i) => startProcess('api/main.ts', { ...env, PGAPPNAME: 'bench-api', API_PORT: String(apiPort + i), WORKER_METRICS_PORT: String(apiPort + 100 + i) }));
+    // Each process names its Postgres backends (nextbest-api, nextbest-ingest), so their CPU is told apart.
+    const apis = urls.map((_, i) => startProcess('api/main.ts', { ...env, API_PORT: String(apiPort + i), WORKER_METRICS_PORT: String(apiPort + 100 + i) }));
     children.push(...apis);
-    const ingestWorker = startProcess('workers/ingest.ts', { ...env, PGAPPNAME: 'bench-ingest-worker', WORKER_METRICS_PORT: String(apiPort + 200) }, INGEST_NICE);
+    const ingestWorker = startProcess('workers/ingest.ts', { ...env, WORKER_METRICS_PORT: String(apiPort + 200) }, INGEST_NICE);
     children.push(ingestWorker);
     await Promise.all(urls.map((u, i) => untilHealthy(u, apis[i]!)));
 
@@ -182,7 +182,7 @@ async function main() {
     };
     const perEvent = (ms: number | null | undefined) => (ms === null || ms === undefined ? 'n/a' : `${((ms * 1000) / TOTAL).toFixed(0)} µs`);
     const split = (use: Awaited<ReturnType<Awaited<ReturnType<typeof cpuMeter>>>>) =>
-      `${apis.map((_, i) => `api${i} ${perEvent(use.children[`api${i}`])}`).join(' + ')} + ingest worker ${perEvent(use.children.ingest)} + Postgres ${perEvent(use.postgres)} (${Object.entries(use.postgresBy).sort().map(([name, ms]) => `${name.replace(/^bench-/, '')} ${perEvent(ms)}`).join(', ')}) + Temporal ${perEvent(use.children.temporal)} + load client ${perEvent(use.self)}`;
+      `${apis.map((_, i) => `api${i} ${perEvent(use.children[`api${i}`])}`).join(' + ')} + ingest worker ${perEvent(use.children.ingest)} + Postgres ${perEvent(use.postgres)} (${Object.entries(use.postgresBy).sort().map(([name, ms]) => `${name === 'nextbest' ? 'this bench' : name.replace(/^nextbest-/, '')} ${perEvent(ms)}`).join(', ')}) + Temporal ${perEvent(use.children.temporal)} + load client ${perEvent(use.self)}`;
     const meter = { children: { temporal: temporalServer.pid, ingest: ingestWorker.pid, ...Object.fromEntries(apis.map((a, i) => [`api${i}`, a.pid])) }, database };
 
     const roundMessages = (r: number) => workload(TOTAL).map((m) => ({ ...m, messageId: `r${r}-${String(m.messageId)}` }));

@@ -32,6 +32,11 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** postgres.js pool size. */
   max?: number;
+  /**
+   * The connections' application_name, as pg_stat_activity and the server's logs show them (which process
+   * a backend serves). PGAPPNAME, when set, wins; without either: nextbest.
+   */
+  applicationName?: string | undefined;
 }
 
 /**
@@ -73,7 +78,8 @@ function assertPostgresPatched(): void {
 export function createDatabase(options: DatabaseOptions = {}): Database {
   if (options.url) {
     assertPostgresPatched();
-    const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {}, ...POSTGRES_CONNECTION });
+    const application_name = process.env.PGAPPNAME || options.applicationName || 'nextbest';
+    const client = postgres(options.url, { max: options.max ?? 10, onnotice: () => {}, ...POSTGRES_CONNECTION, connection: { ...POSTGRES_CONNECTION.connection, application_name } });
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
       db,

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDrivers } from '../test/db.ts';
-import type { Database } from './client.ts';
+import { createDatabase, type Database } from './client.ts';
 import { contacts, customers, dispatches, events, orders, shops } from './schema.ts';
 
 describe.each(testDrivers)('schema on %s', (driver) => {
@@ -51,5 +51,20 @@ describe.each(testDrivers)('schema on %s', (driver) => {
     expect(await db.select().from(contacts)).toHaveLength(0);
     // Events carry no foreign key (its per-row check was as dear as the insert); a trigger removes them.
     expect((await db.select().from(events)).map((e) => e.shopId)).toEqual(['shop-b']);
+  });
+});
+
+// pg_stat_activity tells which process a backend serves (runtime/stack.ts names them nextbest-api, ...).
+describe.runIf(process.env.DATABASE_URL && !process.env.PGAPPNAME)('Postgres connections', () => {
+  it('carry the application name they were created with, nextbest by default', async () => {
+    for (const [options, expected] of [[{ applicationName: 'nextbest-api+ingest' }, 'nextbest-api+ingest'], [{}, 'nextbest']] as const) {
+      const database = createDatabase({ url: process.env.DATABASE_URL, max: 1, ...options });
+      try {
+        const [row] = await database.rows<{ name: string }>(sql`select current_setting('application_name') as name`);
+        expect(row?.name).toBe(expected);
+      } finally {
+        await database.close();
+      }
+    }
   });
 });

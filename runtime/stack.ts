@@ -68,7 +68,9 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
     if (devServer) stoppers.push(() => devServer.stop());
     const address = devServer?.address ?? config.TEMPORAL_ADDRESS!;
 
-    const database = createDatabase(config.embedded ? { dataDir: join(config.DATA_DIR, 'pglite') } : { url: config.DATABASE_URL });
+    // Named after what this process runs (nextbest-api, nextbest-worker, nextbest-ingest, or a combination).
+    const applicationName = `nextbest-${[parts.api && 'api', parts.worker && 'worker', parts.ingest && 'ingest'].filter(Boolean).join('+')}`;
+    const database = createDatabase(config.embedded ? { dataDir: join(config.DATA_DIR, 'pglite') } : { url: config.DATABASE_URL, applicationName });
     stoppers.push(() => database.close());
     await migrateWithRetry(database, logger, config.embedded ? 'embedded PGlite' : databaseHost(config.DATABASE_URL));
 
