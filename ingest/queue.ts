@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.ts';
 import type { PiiCipher } from '../lib/pii.ts';
 import type { CanonicalEvent } from './canonical.ts';
@@ -41,9 +41,8 @@ export const unsealEvent = (cipher: PiiCipher, text: string): CanonicalEvent => 
  * First a plain insert that skips events already stored (the probe of `events` is an index look-up per
  * event). An event already queued, or twice in the request, makes the queue's unique index refuse the
  * whole statement (nothing is queued); the request is then queued again with `on conflict do nothing`.
- * That statement is the one that finds queued duplicates, but its speculative insertion and the second
- * probe cost Postgres half again as much per event (12 µs instead of 8), and a resend of a still-queued
- * event is rare.
+ * That statement is the one that finds queued duplicates, but its speculative insertion costs Postgres
+ * half again as much per event (12 µs instead of 8), and a resend of a still-queued event is rare.
  */
 export async function queueEvents(deps: QueueDeps, shopId: string, source: string, events: CanonicalEvent[]): Promise<QueueOutcome> {
   if (events.length === 0) return { queued: 0, duplicates: 0 };
@@ -57,16 +56,15 @@ export async function queueEvents(deps: QueueDeps, shopId: string, source: strin
   const rows = sql`rows from (unnest(${sql.param(ids)}::text[]), string_to_table(${lines}::text, E'\n')) with ordinality as k(e, b, n)
       where not exists (select 1 from events v where v.shop_id = ${shopId} and v.source = ${source} and v.source_event_id = k.e offset 0)
       order by k.n`;
+  const insert = (onConflict: SQL) => run<{ n: number }>(deps.database.db, sql`with q as (
+      insert into ingest_queue (shop_id, source, event_id, event) select ${shopId}, ${source}, k.e, k.b from ${rows} ${onConflict} returning 1)
+    select count(*)::int as n from q`);
   let row: { n: number } | undefined;
   try {
-    [row] = await run<{ n: number }>(deps.database.db, sql`with q as (
-        insert into ingest_queue (shop_id, source, event_id, event) select ${shopId}, ${source}, k.e, k.b from ${rows} returning 1)
-      select count(*)::int as n from q`);
+    [row] = await insert(sql``);
   } catch (error) {
     if (!isUniqueViolation(error, 'ingest_queue_event_idx')) throw error;
-    [row] = await run<{ n: number }>(deps.database.db, sql`with q as (
-        insert into ingest_queue (shop_id, source, event_id, event) select ${shopId}, ${source}, k.e, k.b from ${rows} on conflict do nothing returning 1)
-      select count(*)::int as n from q`);
+    [row] = await insert(sql`on conflict do nothing`);
   }
   const queued = Number(row?.n ?? 0);
   return { queued, duplicates: events.length - queued };

@@ -21,8 +21,7 @@ const traits = z
     address: address.optional(),
     email_opt_in: z.boolean().optional(),
     sms_opt_in: z.boolean().optional(),
-  })
-  ;
+  });
 
 const common = {
   messageId: z.string().min(1, 'required: the id that makes a retry a duplicate').max(200),
