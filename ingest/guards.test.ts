@@ -29,11 +29,13 @@ beforeAll(async () => {
   // Database-side faults, at the moment a row is written (the Segment batch endpoint writes the queue,
   // the native one events): a slow insert, and the server going away (57P01 admin_shutdown, what
   // Postgres sends its clients when it is stopped).
-  for (const [table, product] of [['events', 'new.product_id'], ['ingest_queue', "(new.event::jsonb)->>'productId'"]] as const) {
+  // A queue row holds a request's events, one canonical JSON per line: the fault is a product anywhere in it.
+  const names = { events: (p: string) => `new.product_id = '${p}'`, ingest_queue: (p: string) => `position('"productId":"${p}"' in new.events) > 0` };
+  for (const [table, has] of Object.entries(names)) {
     await database.rows(sql.raw(`create function nb_test_fault_${table}() returns trigger language plpgsql as $$
       begin
-        if ${product} = 'slow' then perform pg_sleep(0.8); end if;
-        if ${product} = 'shutdown' then raise exception 'terminating connection due to administrator command' using errcode = '57P01'; end if;
+        if ${has('slow')} then perform pg_sleep(0.8); end if;
+        if ${has('shutdown')} then raise exception 'terminating connection due to administrator command' using errcode = '57P01'; end if;
         return new;
       end $$`));
     await database.rows(sql.raw(`create trigger nb_test_fault before insert on ${table} for each row execute function nb_test_fault_${table}()`));

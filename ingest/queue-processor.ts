@@ -9,11 +9,11 @@ import { applyEventsIn, type EntryDeps } from './entry.ts';
 import { isRetryable } from './errors.ts';
 import type { Tx } from './identity.ts';
 import { queueTriggersOf, summarise } from './pipeline.ts';
-import { unsealEvent } from './queue.ts';
+import { queuedLines, unsealEvent } from './queue.ts';
 import { run } from './sql-rows.ts';
 
 // The storing half of staged ingest: queued events go through the one entry path (ingest/entry.ts),
-// their journey triggers into the outbox, and their queue rows are deleted, all in one transaction.
+// their journey triggers into the outbox, and their requests' queue rows are deleted, all in one transaction.
 // One processor at a time per shop (a transaction-scoped advisory lock), so a shop's events are stored
 // in the order they were queued; any number of processes may run one.
 
@@ -29,22 +29,26 @@ export interface QueueProcessorDeps extends EntryDeps {
 }
 
 export interface QueueOptions {
-  /** Events stored per shop per transaction: larger batches amortise the statements of a request. */
+  /**
+   * Events stored per shop per transaction, at most, in whole queued requests (a larger request alone):
+   * larger batches amortise the entry path's statements.
+   */
   batchSize: number;
   /** Pause between rounds when the queue was empty (a nudge from this process's API ends it early). */
   pollMs: number;
-  /** Queue rows this processor deletes before it vacuums the queue table once the queue is empty. */
+  /** Queued events this processor stores before it vacuums the queue table once the queue is empty. */
   vacuumAfter: number;
 }
 
 export const QUEUE_DEFAULTS: QueueOptions = { batchSize: 2_500, pollMs: 100, vacuumAfter: 20_000 };
 
 /**
- * Every queued event is a row inserted and soon deleted. Until a vacuum, the dead rows stay in the table
- * and its indexes: each insert lands in a fuller index, each backlog count reads them all. Autovacuum
- * clears them where it runs (it is off on some servers, this project's CI machines among them), so the
- * processor also vacuums the queue, at a quiet moment: when a round finds it empty and this processor
- * has deleted vacuumAfter rows since its last vacuum, or after ten times as many if it is never empty.
+ * Every queued request is a row (and its compressed events a few TOAST chunks) inserted and soon deleted.
+ * Until a vacuum, the dead rows stay in the table and its index: each insert lands in a fuller index, each
+ * backlog count reads them all. Autovacuum clears them where it runs (it is off on some servers, this
+ * project's CI machines among them), so the processor also vacuums the queue, at a quiet moment: when a
+ * round finds it empty and this processor has stored vacuumAfter events since its last vacuum, or after
+ * ten times as many if it is never empty.
  */
 export async function vacuumQueue(deps: QueueProcessorDeps): Promise<void> {
   const started = performance.now();
@@ -113,9 +117,13 @@ async function processShop(deps: QueueProcessorDeps, shopId: string, limit: numb
         counted.length = 0;
         const [lock] = await run<{ got: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${LOCK_CLASS}, hashtext(${shopId})) as got`);
         if (!lock?.got) return null;
-        const rows = await run<{ id: string | number; source: string; eventId: string; event: string }>(tx,
-          sql`select id, source, event_id as "eventId", event from ingest_queue where shop_id = ${shopId} order by id limit ${limit}`);
-        if (rows.length === 0) return 0;
+        // Whole requests in queue order, as many as hold at most `limit` events (always the first, however large).
+        const requests = await run<{ id: string | number; source: string; events: string }>(tx, sql`with w as (
+            select id, sum(event_count) over (order by id) as upto from ingest_queue where shop_id = ${shopId} order by id limit ${limit})
+          select q.id, q.source, q.events from w join ingest_queue q on q.shop_id = ${shopId} and q.id = w.id
+          where w.upto <= ${limit} or w.id = (select min(id) from w) order by q.id`);
+        if (requests.length === 0) return 0;
+        const rows = requests.flatMap((r) => queuedLines(r.events).map((event, k) => ({ source: r.source, event, request: r.id, k })));
         // Consecutive events of one source are stored together, in queue order.
         let start = 0;
         while (start < rows.length) {
@@ -124,7 +132,7 @@ async function processShop(deps: QueueProcessorDeps, shopId: string, limit: numb
           counted.push(await storeRun(tx, deps, shopId, rows[start]!.source, rows.slice(start, end)));
           start = end;
         }
-        await run(tx, sql`delete from ingest_queue where shop_id = ${shopId} and id = any(${sql.param(rows.map((r) => String(r.id)))}::text[]::bigint[])`);
+        await run(tx, sql`delete from ingest_queue where shop_id = ${shopId} and id = any(${sql.param(requests.map((r) => String(r.id)))}::text[]::bigint[])`);
         return rows.length;
       });
       for (const c of counted) summarise(deps, c.source, c.results, c.triggers);
@@ -140,7 +148,7 @@ async function processShop(deps: QueueProcessorDeps, shopId: string, limit: numb
 }
 
 /** One source's run of queued events through the entry path; what it refuses is kept with the reason. */
-async function storeRun(tx: Tx, deps: QueueProcessorDeps, shopId: string, source: string, rows: { eventId: string; event: string }[]) {
+async function storeRun(tx: Tx, deps: QueueProcessorDeps, shopId: string, source: string, rows: { event: string; request: string | number; k: number }[]) {
   const events: CanonicalEvent[] = [];
   const unreadable: { row: (typeof rows)[number]; error: string }[] = [];
   for (const row of rows) {
@@ -156,7 +164,7 @@ async function storeRun(tx: Tx, deps: QueueProcessorDeps, shopId: string, source
   if (refused.length || unreadable.length) {
     const kept = [
       ...refused.map(({ event, error }) => ({ text: JSON.stringify(event), encrypted: false, field: `(${event.type} ${event.eventId})`, error })),
-      ...unreadable.map(({ row, error }) => ({ text: row.event, encrypted: !row.event.startsWith('{'), field: `(event ${row.eventId})`, error })),
+      ...unreadable.map(({ row, error }) => ({ text: row.event, encrypted: !row.event.startsWith('{'), field: `(queued request ${row.request}, event ${row.k + 1})`, error })),
     ];
     await tx.insert(rejectedPayloads).values(kept.map((k) => ({
       shopId, source, endpoint: QUEUED_ENDPOINT, status: 422,
@@ -183,12 +191,12 @@ export interface QueueProcessor {
  */
 export function startQueueProcessor(deps: QueueProcessorDeps, options: Partial<QueueOptions> = {}): QueueProcessor {
   const o = { ...QUEUE_DEFAULTS, ...options };
-  let deletedSinceVacuum = 0;
+  let storedSinceVacuum = 0;
   const loop = startPollLoop(async () => {
     const round = await processQueued(deps, o);
-    deletedSinceVacuum += round.processed;
-    if ((round.processed === 0 && deletedSinceVacuum >= o.vacuumAfter) || deletedSinceVacuum >= 10 * o.vacuumAfter) {
-      deletedSinceVacuum = 0;
+    storedSinceVacuum += round.processed;
+    if ((round.processed === 0 && storedSinceVacuum >= o.vacuumAfter) || storedSinceVacuum >= 10 * o.vacuumAfter) {
+      storedSinceVacuum = 0;
       await vacuumQueue(deps);
     }
     // Another process holding the only shop with work: look again soon, not at once.

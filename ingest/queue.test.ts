@@ -11,7 +11,7 @@ import { eraseCustomer } from '../privacy/erase.ts';
 import { createTestDatabase } from '../test/db.ts';
 import type { CanonicalEvent } from './canonical.ts';
 import { drainQueue, processQueued, QUEUED_ENDPOINT, startQueueProcessor, vacuumQueue } from './queue-processor.ts';
-import { queueDepth, queueEvents, unsealEvent, watchQueueBacklog } from './queue.ts';
+import { queueDepth, queueEvents, queuedLines, unsealEvent, watchQueueBacklog } from './queue.ts';
 import { replayRejected } from './replay.ts';
 import { testApi } from './test-payloads.ts';
 
@@ -62,28 +62,41 @@ describe('the ingest queue', () => {
     }
   });
 
-  it('queues a request in the order sent, and counts as duplicates what is queued or stored already, or repeated in the request', async () => {
-    const [a, b] = [viewed('c1', 'p1', 'dup-a'), viewed('c1', 'p2', 'dup-b')];
+  it('queues a request as one row in the order sent, and counts as duplicates what is stored already or repeated in the request', async () => {
+    const [a, b, c] = [viewed('c1', 'p1', 'dup-a'), viewed('c1', 'p2', 'dup-b'), viewed('c1', 'p3', 'dup-c')];
     expect(await queueEvents(deps(), SHOP, 'segment', [a!, b!, a!])).toEqual({ queued: 2, duplicates: 1 });
-    expect((await queuedRows()).map((r) => r.eventId)).toEqual(['dup-a', 'dup-b']);
-    expect(await queueEvents(deps(), SHOP, 'segment', [b!])).toEqual({ queued: 0, duplicates: 1 });
+    const [row] = await queuedRows();
+    expect(row).toMatchObject({ source: 'segment', eventCount: 2 });
+    expect(queuedLines(row!.events).map((line) => unsealEvent(cipher, line).eventId)).toEqual(['dup-a', 'dup-b']);
+    // Resent while it waits: queued again, and stored once (the entry path finds the first sending stored).
+    expect(await queueEvents(deps(), SHOP, 'segment', [b!])).toEqual({ queued: 1, duplicates: 0 });
     // The same id from another source is another event.
     expect(await queueEvents(deps(), SHOP, 'api', [b!])).toEqual({ queued: 1, duplicates: 0 });
+    expect(await queueDepth(database)).toBe(4);
     await drainQueue(deps());
     expect(await queueDepth(database)).toBe(0);
-    // Stored (and gone from the queue): still a duplicate.
-    expect(await queueEvents(deps(), SHOP, 'segment', [a!])).toEqual({ queued: 0, duplicates: 1 });
+    const storedB = await database.db.select().from(events).where(and(eq(events.shopId, SHOP), eq(events.sourceEventId, 'dup-b')));
+    expect(storedB.map((e) => e.source).sort()).toEqual(['api', 'segment']);
+    // Stored (and gone from the queue): a duplicate, and nothing is queued.
+    expect(await queueEvents(deps(), SHOP, 'segment', [a!, a!])).toEqual({ queued: 0, duplicates: 2 });
+    expect(await queuedRows()).toEqual([]);
+    // A stored one resent beside a new one: the new one counts as queued; the stored one is skipped when stored.
+    expect(await queueEvents(deps(), SHOP, 'segment', [a!, c!])).toEqual({ queued: 1, duplicates: 1 });
+    await drainQueue(deps());
+    const stored = await database.db.select().from(events).where(and(eq(events.shopId, SHOP), eq(events.source, 'segment'), eq(events.customerId, storedB[0]!.customerId!)));
+    expect(stored.map((e) => e.sourceEventId).sort()).toEqual(['dup-a', 'dup-b', 'dup-c']);
   });
 
   it('keeps an event that names an e-mail or phone encrypted while it waits, and stores the contact encrypted as ever', async () => {
     const identify: CanonicalEvent = { type: 'customer_updated', eventId: `q${++n}`, occurredAt: at(),
       customer: { userId: 'c-pii', email: 'ada.lovelace@example.com', phone: '+4915112345678' }, consents: [{ channel: 'email', granted: true }] };
     await queueEvents(deps(), SHOP, 'segment', [identify, viewed('c-pii', 'p1')]);
-    const [sealed, plain] = await queuedRows();
-    expect(sealed!.event).not.toContain('ada.lovelace');
-    expect(sealed!.event).not.toContain('15112345678');
-    expect(unsealEvent(cipher, sealed!.event)).toEqual(identify);
-    expect(JSON.parse(plain!.event)).toMatchObject({ type: 'product_viewed', productId: 'p1' });
+    const [row] = await queuedRows();
+    expect(row!.events).not.toContain('ada.lovelace');
+    expect(row!.events).not.toContain('15112345678');
+    const [sealed, plain] = queuedLines(row!.events);
+    expect(unsealEvent(cipher, sealed!)).toEqual(identify);
+    expect(JSON.parse(plain!)).toMatchObject({ type: 'product_viewed', productId: 'p1' });
     expect(await drainQueue(deps())).toBe(2);
     const [contact] = await database.db.select().from(contacts).where(eq(contacts.emailHash, cipher.lookupHash('ada.lovelace@example.com')));
     expect(cipher.decrypt(contact!.emailEnc!)).toBe('ada.lovelace@example.com');
@@ -101,11 +114,14 @@ describe('the ingest queue', () => {
     expect(triggers.filter((t) => t.kind === 'cart-changed').length).toBeGreaterThan(0);
   });
 
-  it('takes at most batchSize events of a shop per transaction, and every shop with events in a round', async () => {
-    await queueEvents(deps(), SHOP, 'segment', Array.from({ length: 5 }, (_, i) => viewed('c3', `p${i}`)));
+  it('takes whole requests of a shop per transaction, at most batchSize events (a larger request alone), and every shop with events in a round', async () => {
+    for (let i = 0; i < 5; i++) await queueEvents(deps(), SHOP, 'segment', [viewed('c3', `p${i}`)]);
+    await queueEvents(deps(), SHOP, 'segment', Array.from({ length: 4 }, (_, i) => viewed('c3', `p-large-${i}`)));
     await queueEvents(deps(), 'shop-queue-2', 'segment', [viewed('c3', 'p9')]);
     expect(await processQueued(deps(), { batchSize: 3 })).toEqual({ processed: 4, busy: 0 });
     expect(await processQueued(deps(), { batchSize: 3 })).toEqual({ processed: 2, busy: 0 });
+    expect(await queueDepth(database)).toBe(4);
+    expect(await processQueued(deps(), { batchSize: 3 })).toEqual({ processed: 4, busy: 0 });
     expect(await queueDepth(database)).toBe(0);
   });
 
@@ -126,9 +142,10 @@ describe('the ingest queue', () => {
     const other = new PiiCipher('cd'.repeat(32));
     const identify: CanonicalEvent = { type: 'customer_updated', eventId: `q${++n}`, occurredAt: at(), customer: { userId: 'c5', email: 'c5@example.com' }, consents: [] };
     await queueEvents({ database, cipher: other }, SHOP, 'segment', [identify, viewed('c5', 'p1')]);
+    const [row] = await queuedRows();
     expect(await drainQueue(deps())).toBe(2);
     const kept = await database.db.select().from(rejectedPayloads).where(and(eq(rejectedPayloads.shopId, SHOP), eq(rejectedPayloads.endpoint, QUEUED_ENDPOINT)));
-    expect(kept.at(-1)!.reason).toMatchObject({ errors: [{ field: `(event ${identify.eventId})`, message: expect.stringContaining('PII_ENCRYPTION_KEY') }] });
+    expect(kept.at(-1)!.reason).toMatchObject({ errors: [{ field: `(queued request ${row!.id}, event 1)`, message: expect.stringContaining('PII_ENCRYPTION_KEY') }] });
     expect(other.decrypt(kept.at(-1)!.body)).toContain('c5@example.com');
   });
 
