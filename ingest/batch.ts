@@ -91,7 +91,7 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
   // are stored (a product carted in the same request counts), for all the request's views at once.
   const crossed = setWise.filter((i) => dwell.crossings.has(i) && customerOf(i) !== null);
   const carted = new Map<number, boolean>();
-  (await cartedSinceAll(tx, shopId, crossed.map((i) => ({ customerId: customerOf(i)!, productId: dwell.crossings.get(i)!.productId, since: dwell.crossings.get(i)!.viewedAt }))))
+  (await cartedSinceAll(tx, crossed.map((i) => ({ customerId: customerOf(i)!, productId: dwell.crossings.get(i)!.productId, since: dwell.crossings.get(i)!.viewedAt }))))
     .forEach((c, k) => carted.set(crossed[k]!, c));
 
   const visits: SiteVisit[] = [];
