@@ -153,6 +153,20 @@ describe('applyEvents (set-wise)', () => {
     expect(a.activity).toEqual(b.activity);
   });
 
+  it('stores an event sent in three concurrent requests once, the others answered a duplicate', async () => {
+    await database.db.insert(shops).values({ id: 'twice', name: 'Twice', currency: 'EUR' });
+    const request = Array.from({ length: 40 }, (_, i) => canonicalEvent.parse({ type: 'product_viewed', eventId: `twice-${i}`,
+      occurredAt: new Date(Date.UTC(2026, 4, 1, 9, i)).toISOString(), customer: { anonymousId: `tw-${i % 5}` }, productId: `p${i}` }));
+    const results = await Promise.all([1, 2, 3].map(() => applyEvents(deps, 'twice', 'segment', request)));
+    for (let i = 0; i < request.length; i++) {
+      const outcomes = results.map((r) => r[i]!);
+      expect(outcomes.every((o) => o.ok)).toBe(true);
+      expect(outcomes.filter((o) => o.ok && !o.effect.duplicate)).toHaveLength(1);
+    }
+    const [row] = await database.rows<{ n: number }>(sql`select count(*)::int as n from events where shop_id = 'twice'`);
+    expect(row!.n).toBe(40);
+  });
+
   it('stores concurrent requests naming the same new visitors with one customer per visitor', async () => {
     await database.db.insert(shops).values({ id: 'race', name: 'Race', currency: 'EUR' });
     const requests = Array.from({ length: 4 }, (_, r) => Array.from({ length: 60 }, (_, i) => canonicalEvent.parse({

@@ -6,7 +6,7 @@ import { BROWSE_DWELL_MS, isCatalogEvent, type CanonicalEvent, type CustomerEven
 import { nextCartItems, type CartState } from './carts.ts';
 import { latestConsents, recordConsentsOf } from './consents.ts';
 import { applyEventIn, cartedSinceAll, describeFailure, DuplicateEvent, eventRowFields, type AnyEffect, type DwellObservation, type EntryDeps, type EntryEffect, type EntryResult } from './entry.ts';
-import { ConcurrentWrite, isDatabaseUnavailable, isRetryable } from './errors.ts';
+import { ConcurrentWrite, isDatabaseUnavailable, isRetryable, isUniqueViolation } from './errors.ts';
 import type { Tx } from './identity.ts';
 import { isOrderEvent, planOrders, writeOrders } from './orders.ts';
 import { isSiteVisit, recordSiteVisits, type SiteVisit } from './site-activity.ts';
@@ -65,13 +65,16 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
   if (rows.length || carts.final.length || dwell.updates.length) {
     // The event rows, the carts after the request's changes and the stored views' raised dwell, in one
     // statement (they touch different rows). The dwell rows are found by key with = any(array(...)),
-    // an index look-up whatever the plan.
+    // an index look-up whatever the plan. The event rows were deduplicated above, so they go in without
+    // `on conflict do nothing` (its speculative insertion cost Postgres 44-47 µs per row instead of 34):
+    // one stored by a concurrent request meanwhile makes the unique index refuse the statement, and the
+    // transaction runs again, finding it stored.
     const raised = JSON.stringify(dwell.updates);
-    const [written] = await run<{ inserted: number }>(tx, sql`with e as (
+    await run(tx, sql`with e as (
         insert into events (shop_id, customer_id, type, source, source_event_id, occurred_at, product_id, dwell_ms, props)
         select ${shopId}, r.c, r.y, ${source}, r.e, r.t, r.p, r.d, r.j
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(c text, y text, e text, t timestamptz, p text, d integer, j jsonb)
-        on conflict do nothing returning 1),
+        returning 1),
       c as (
         insert into carts (shop_id, id, customer_id, items, value_minor, currency, status, updated_at)
         select ${shopId}, r.id, r.c, r.i, r.v, r.cur, r.s, r.at from jsonb_to_recordset(${JSON.stringify(carts.final)}::jsonb)
@@ -81,8 +84,9 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
       d as (
         update events v set dwell_ms = r.d from jsonb_to_recordset(${raised}::jsonb) as r(id bigint, d integer)
         where v.id = any(array(select (x->>'id')::bigint from jsonb_array_elements(${raised}::jsonb) x)) and v.id = r.id and coalesce(v.dwell_ms, 0) < r.d)
-      select count(*)::int as inserted from e`);
-    if ((written?.inserted ?? 0) < rows.length) throw new ConcurrentWrite('an event of this request was stored by another request meanwhile');
+      select count(*)::int as inserted from e`).catch((error: unknown) => {
+      throw isUniqueViolation(error, 'events_source_idx') ? new ConcurrentWrite('an event of this request was stored by another request meanwhile') : error;
+    });
   }
   const createdOrders = await writeOrders(tx, shopId, source, orders);
   const withdrawn = await recordConsentsOf(tx, shopId, source, updates, consents);
