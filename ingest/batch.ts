@@ -73,8 +73,7 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
     await run(tx, sql`with e as (
         insert into events (shop_id, customer_id, type, source, source_event_id, occurred_at, product_id, dwell_ms, props)
         select ${shopId}, r.c, r.y, ${source}, r.e, r.t, r.p, r.d, r.j
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(c text, y text, e text, t timestamptz, p text, d integer, j jsonb)
-        returning 1),
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(c text, y text, e text, t timestamptz, p text, d integer, j jsonb)),
       c as (
         insert into carts (shop_id, id, customer_id, items, value_minor, currency, status, updated_at)
         select ${shopId}, r.id, r.c, r.i, r.v, r.cur, r.s, r.at from jsonb_to_recordset(${JSON.stringify(carts.final)}::jsonb)
@@ -84,7 +83,7 @@ export async function storeBatch(tx: Tx, deps: EntryDeps, shopId: string, source
       d as (
         update events v set dwell_ms = r.d from jsonb_to_recordset(${raised}::jsonb) as r(id bigint, d integer)
         where v.id = any(array(select (x->>'id')::bigint from jsonb_array_elements(${raised}::jsonb) x)) and v.id = r.id and coalesce(v.dwell_ms, 0) < r.d)
-      select count(*)::int as inserted from e`).catch((error: unknown) => {
+      select 1`).catch((error: unknown) => {
       throw isUniqueViolation(error, 'events_source_idx') ? new ConcurrentWrite('an event of this request was stored by another request meanwhile') : error;
     });
   }

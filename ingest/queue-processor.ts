@@ -57,7 +57,7 @@ export async function vacuumQueue(deps: QueueProcessorDeps): Promise<void> {
 }
 
 export interface RoundResult {
-  /** Queue rows taken (stored, duplicate or refused). */
+  /** Queued events taken (stored, duplicate or refused). */
   processed: number;
   /** Shops skipped because another processor holds them. */
   busy: number;
